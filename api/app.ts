@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { NotFoundError } from '../core/errors';
+import type { Logger } from '../config/logger';
+import type { Db } from '../db/connection';
+import { ariRouter } from './ari-router';
+import { authenticate } from './auth';
+import { healthRouter, type Pingable } from './health-router';
+import { createApiMetrics, type ApiMetrics } from './metrics';
+import { problemHandler } from './problem';
+import { propertiesRouter } from './properties-router';
+
+export interface AppDeps {
+  db: Db;
+  logger: Logger;
+  metrics?: ApiMetrics;
+  redis?: Pingable;
+  /** Largest accepted request body, e.g. '5mb'. */
+  maxBody?: string;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const metrics = deps.metrics ?? createApiMetrics();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    const requestId = req.header('x-request-id') ?? randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      metrics.httpDuration.observe({ method: req.method, route }, seconds);
+      deps.logger.info({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'http');
+    });
+    next();
+  });
+
+  app.use(healthRouter(deps.db, metrics, deps.redis));
+  app.use(express.json({ limit: deps.maxBody ?? '5mb', type: ['application/json', 'application/*+json'] }));
+  app.use('/v1', authenticate(deps.db));
+  app.use(propertiesRouter(deps.db));
+  app.use(ariRouter(deps.db, metrics));
+  app.use((req) => {
+    throw new NotFoundError(`no route for ${req.method} ${req.path}`);
+  });
+  app.use(problemHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { addDays, addYears, eachDate, isIsoDate, todayIn, WEEKDAYS, type IsoDate } from './dates';
+import { ValidationError, type FieldError } from './errors';
+import { currencyDecimals, decimalPlaces, deriveAmount, formatAmount, isDecimalString, isNegativeAmount } from './money';
+import { descendantsOf, findRatePlan, findRoomType, type Property } from './property';
+import { zodIssuesToFieldErrors } from './property-document';
+
+/** The longest range one update may cover: 3 years from its `from` date. */
+export const MAX_RANGE_YEARS = 3;
+/** How far into the past a push may reach, in days, measured in the property's time zone. */
+export const MAX_PAST_DAYS = 1;
+
+const isoDate = z.string().refine(isIsoDate, 'must be a date in YYYY-MM-DD form');
+const count = z.number().int('must be a whole number').min(0, 'must not be negative').max(100_000);
+const stay = z.number().int('must be a whole number').min(1, 'must be at least 1').max(999).nullable();
+
+export const ariUpdateSchema = z
+  .object({
+    roomType: z.string().min(1),
+    ratePlan: z.string().min(1).optional(),
+    from: isoDate,
+    to: isoDate,
+    days: z.array(z.enum(WEEKDAYS)).max(7).optional(),
+    available: count.optional(),
+    total: count.optional(),
+    outOfOrder: count.optional(),
+    rate: z
+      .union([z.string(), z.number()])
+      .transform(String)
+      .refine(isDecimalString, 'must be a decimal amount such as "129.00"')
+      .optional(),
+    minStay: stay.optional(),
+    maxStay: stay.optional(),
+    closedToArrival: z.boolean().optional(),
+    closedToDeparture: z.boolean().optional(),
+    stopSell: z.boolean().optional(),
+  })
+  .strict();
+
+export const ariBatchSchema = z
+  .object({ updates: z.array(ariUpdateSchema).min(1, 'must contain at least one update').max(100_000) })
+  .strict();
+
+export type AriUpdate = z.output<typeof ariUpdateSchema>;
+export type AriBatch = z.output<typeof ariBatchSchema>;
+
+/** Inventory fields of one room type on one night; absent fields stay as they are. */
+export interface InventoryPatch {
+  roomType: string;
+  date: IsoDate;
+  available?: number;
+  total?: number;
+  outOfOrder?: number;
+}
+
+/** Rate and restriction fields of one rate plan × room type on one night. `null` clears a stay limit. */
+export interface RatePatch {
+  ratePlan: string;
+  roomType: string;
+  date: IsoDate;
+  amount?: string;
+  minStay?: number | null;
+  maxStay?: number | null;
+  closedToArrival?: boolean;
+  closedToDeparture?: boolean;
+  stopSell?: boolean;
+}
+
+export interface AriPlan {
+  inventory: InventoryPatch[];
+  rates: RatePatch[];
+}
+
+const INVENTORY_FIELDS = ['available', 'total', 'outOfOrder'] as const;
+const RATE_FIELDS = ['rate', 'minStay', 'maxStay', 'closedToArrival', 'closedToDeparture', 'stopSell'] as const;
+
+export function parseAriBatch(input: unknown): AriBatch {
+  const parsed = ariBatchSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues));
+  return parsed.data;
+}
+
+/**
+ * Turns a batch of range updates into one patch per cell, checked against the property.
+ *
+ * Later updates win field by field, as if the batch were applied in order. A rate or restriction on
+ * a plan flows down to every plan derived from it in the same batch, so a parent and its children
+ * can never be seen out of step. Every problem is reported with its JSON pointer; nothing is
+ * returned unless the whole batch is valid.
+ */
+export function planAriBatch(property: Property, batch: AriBatch, now: Date = new Date()): AriPlan {
+  const errors: FieldError[] = [];
+  const decimals = currencyDecimals(property.currency);
+  const earliest = addDays(todayIn(property.timezone, now), -MAX_PAST_DAYS);
+  const inventory = new Map<string, InventoryPatch>();
+  const rates = new Map<string, RatePatch>();
+
+  batch.updates.forEach((u, i) => {
+    const at = (field: string) => `/updates/${i}${field ? '/' + field : ''}`;
+    const before = errors.length;
+    const roomType = findRoomType(property, u.roomType);
+    if (!roomType) errors.push({ pointer: at('roomType'), detail: `unknown room type ${u.roomType} for property ${property.code}` });
+    const plan = u.ratePlan !== undefined ? findRatePlan(property, u.ratePlan) : undefined;
+    if (u.ratePlan !== undefined && !plan) {
+      errors.push({ pointer: at('ratePlan'), detail: `unknown rate plan ${u.ratePlan} for property ${property.code}` });
+    } else if (plan && roomType && !plan.roomTypes.includes(roomType.code)) {
+      errors.push({ pointer: at('ratePlan'), detail: `rate plan ${plan.code} is not sold on room type ${roomType.code}` });
+    }
+    if (u.from > u.to) errors.push({ pointer: at('to'), detail: `ends (${u.to}) before it starts (${u.from})` });
+    else if (u.to >= addYears(u.from, MAX_RANGE_YEARS)) {
+      errors.push({ pointer: at('to'), detail: `a range may cover at most ${MAX_RANGE_YEARS} years` });
+    }
+    if (u.from < earliest) {
+      errors.push({
+        pointer: at('from'),
+        detail: `${u.from} is more than ${MAX_PAST_DAYS} day in the past in ${property.timezone} (earliest ${earliest})`,
+      });
+    }
+    const setsInventory = INVENTORY_FIELDS.filter((f) => u[f] !== undefined);
+    const setsRates = RATE_FIELDS.filter((f) => u[f] !== undefined);
+    if (setsInventory.length === 0 && setsRates.length === 0) {
+      errors.push({ pointer: at(''), detail: 'sets nothing: give available, total, outOfOrder, rate or a restriction' });
+    }
+    if (u.ratePlan !== undefined) {
+      for (const f of setsInventory) {
+        errors.push({ pointer: at(f), detail: `${f} is counted per room type; send it without ratePlan` });
+      }
+    }
+    if (u.rate !== undefined) {
+      if (u.ratePlan === undefined) errors.push({ pointer: at('rate'), detail: 'a rate needs a ratePlan' });
+      if (isNegativeAmount(u.rate)) errors.push({ pointer: at('rate'), detail: 'must not be negative' });
+      if (decimalPlaces(u.rate) > decimals) {
+        errors.push({ pointer: at('rate'), detail: `${property.currency} has ${decimals} decimals; got ${u.rate}` });
+      }
+      if (plan?.derivedFrom !== undefined) {
+        errors.push({ pointer: at('rate'), detail: `${plan.code} is derived from ${plan.derivedFrom}; push the rate of ${plan.derivedFrom}` });
+      }
+    }
+    if (typeof u.minStay === 'number' && typeof u.maxStay === 'number' && u.minStay > u.maxStay) {
+      errors.push({ pointer: at('maxStay'), detail: `maxStay ${u.maxStay} is below minStay ${u.minStay}` });
+    }
+    if (errors.length > before || !roomType) return;
+
+    const dates = eachDate(u.from, u.to, u.days);
+    if (setsInventory.length > 0) {
+      for (const date of dates) {
+        const key = `${roomType.code}|${date}`;
+        const cell = inventory.get(key) ?? { roomType: roomType.code, date };
+        if (u.available !== undefined) cell.available = u.available;
+        if (u.total !== undefined) cell.total = u.total;
+        if (u.outOfOrder !== undefined) cell.outOfOrder = u.outOfOrder;
+        inventory.set(key, cell);
+      }
+    }
+    if (setsRates.length === 0) return;
+    // Restrictions without a plan apply to every plan sold on the room type.
+    const targets = plan ? [plan] : property.ratePlans.filter((p) => p.roomTypes.includes(roomType.code));
+    const withDerived = new Map<string, string | undefined>(); // plan code → its amount for this update
+    const amount = u.rate !== undefined ? formatAmount(u.rate, decimals) : undefined;
+    for (const target of targets) {
+      if (withDerived.has(target.code)) continue;
+      withDerived.set(target.code, amount);
+      for (const child of descendantsOf(property, target.code)) {
+        if (!child.roomTypes.includes(roomType.code) || withDerived.has(child.code)) continue;
+        const parentAmount = child.derivedFrom !== undefined ? withDerived.get(child.derivedFrom) : undefined;
+        if (parentAmount !== undefined && child.adjust) {
+          const derived = deriveAmount(parentAmount, child.adjust, decimals);
+          if (isNegativeAmount(derived)) {
+            errors.push({ pointer: at('rate'), detail: `derived rate of ${child.code} would be negative (${derived})` });
+            return;
+          }
+          withDerived.set(child.code, derived);
+        } else {
+          withDerived.set(child.code, undefined);
+        }
+      }
+    }
+    for (const [planCode, planAmount] of withDerived) {
+      for (const date of dates) {
+        const key = `${planCode}|${roomType.code}|${date}`;
+        const cell = rates.get(key) ?? { ratePlan: planCode, roomType: roomType.code, date };
+        if (planAmount !== undefined) cell.amount = planAmount;
+        if (u.minStay !== undefined) cell.minStay = u.minStay;
+        if (u.maxStay !== undefined) cell.maxStay = u.maxStay;
+        if (u.closedToArrival !== undefined) cell.closedToArrival = u.closedToArrival;
+        if (u.closedToDeparture !== undefined) cell.closedToDeparture = u.closedToDeparture;
+        if (u.stopSell !== undefined) cell.stopSell = u.stopSell;
+        rates.set(key, cell);
+      }
+    }
+  });
+
+  if (errors.length > 0) throw new ValidationError(errors.slice(0, 200));
+  return { inventory: [...inventory.values()], rates: [...rates.values()] };
+}
+
+/** The smallest date range per room type (and rate plan) covering the given cells: what a channel must re-read. */
+export function dirtyRanges(
+  cells: ReadonlyArray<{ roomType: string; ratePlan?: string | null; date: IsoDate }>,
+): Array<{ roomType: string; ratePlan: string | null; from: IsoDate; to: IsoDate }> {
+  const ranges = new Map<string, { roomType: string; ratePlan: string | null; from: IsoDate; to: IsoDate }>();
+  for (const c of cells) {
+    const key = `${c.roomType}|${c.ratePlan ?? ''}`;
+    const r = ranges.get(key);
+    if (!r) ranges.set(key, { roomType: c.roomType, ratePlan: c.ratePlan ?? null, from: c.date, to: c.date });
+    else {
+      if (c.date < r.from) r.from = c.date;
+      if (c.date > r.to) r.to = c.date;
+    }
+  }
+  return [...ranges.values()];
+}

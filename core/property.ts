@@ -1,0 +1,79 @@
+import type { IsoDate } from './dates';
+
+/** A property as the ledger knows it: the parsed, validated property document. */
+export interface Property {
+  code: string;
+  name: string;
+  timezone: string;
+  currency: string;
+  roomTypes: RoomType[];
+  ratePlans: RatePlan[];
+  channels: ChannelConfig[];
+}
+
+export interface RoomType {
+  code: string;
+  name: string;
+  /** Physical rooms of this type; the default `total` of every night until the PMS pushes one. */
+  rooms: number;
+  maxOccupancy: number;
+}
+
+export type RateAdjustment = { percent: string } | { amount: string };
+
+export interface RatePlan {
+  code: string;
+  name: string;
+  /** Room types this plan is sold on; derived plans default to their parent's. */
+  roomTypes: string[];
+  derivedFrom?: string;
+  adjust?: RateAdjustment;
+}
+
+export type ChannelType = 'ota-xml' | 'alpinebits' | 'gds' | 'direct' | 'ical' | 'pms';
+
+export interface ChannelConfig {
+  code: string;
+  type: ChannelType;
+  endpoint?: string;
+  critical: boolean;
+  hotelCode?: string;
+  credentials?: Record<string, string>;
+  /** Tidewater room type code → the channel's own code. Unmapped room types are never sent. */
+  roomTypes: Record<string, string>;
+  ratePlans: Record<string, string>;
+  buffer: { rooms: number };
+  /** Connector-specific settings (rate limits, batch sizes, markups), validated by the connector. */
+  settings?: Record<string, unknown>;
+}
+
+/** A night of a stay: `rooms` rooms of a room type on one date. */
+export interface StayNight {
+  roomType: string;
+  date: IsoDate;
+  rooms: number;
+}
+
+export function findRoomType(property: Property, code: string): RoomType | undefined {
+  return property.roomTypes.find((r) => r.code === code);
+}
+
+export function findRatePlan(property: Property, code: string): RatePlan | undefined {
+  return property.ratePlans.find((r) => r.code === code);
+}
+
+/** Plans derived (directly or through a chain) from `parent`, parents before children. */
+export function descendantsOf(property: Property, parent: string): RatePlan[] {
+  const out: RatePlan[] = [];
+  const queue = [parent];
+  while (queue.length > 0) {
+    const current = queue.shift() as string;
+    for (const plan of property.ratePlans) {
+      if (plan.derivedFrom === current) {
+        out.push(plan);
+        queue.push(plan.code);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,121 @@
+import { eachDate, type IsoDate } from '../core/dates';
+import { formatAmount } from '../core/money';
+import type { DbHandle } from './connection';
+import type { StoredProperty } from './properties-repo';
+
+export interface RatePlanDay {
+  ratePlan: string;
+  rate: string | null;
+  minStay: number | null;
+  maxStay: number | null;
+  closedToArrival: boolean;
+  closedToDeparture: boolean;
+  stopSell: boolean;
+  version: number;
+}
+
+export interface RoomTypeDay {
+  roomType: string;
+  available: number;
+  total: number;
+  sold: number;
+  outOfOrder: number;
+  /** The PMS's own count from its last `available` push, and the hub bookings it did not include yet. */
+  pmsAvailable: number | null;
+  inFlight: number;
+  version: number;
+  ratePlans: RatePlanDay[];
+}
+
+export interface LedgerDay {
+  date: IsoDate;
+  roomTypes: RoomTypeDay[];
+}
+
+export interface LedgerViewQuery {
+  from: IsoDate;
+  to: IsoDate;
+  roomType?: string;
+  ratePlan?: string;
+}
+
+/** The ledger as channels should see it before buffers, one entry per date; nights never written show defaults. */
+export async function readLedgerView(db: DbHandle, stored: StoredProperty, query: LedgerViewQuery): Promise<LedgerDay[]> {
+  const { property } = stored;
+  const roomTypes = property.roomTypes.filter((r) => query.roomType === undefined || r.code === query.roomType);
+  const ratePlans = property.ratePlans.filter((p) => query.ratePlan === undefined || p.code === query.ratePlan);
+  const roomTypeIds = roomTypes.map((r) => stored.roomTypeIds.get(r.code) as number);
+  const [inventory, rates] = await Promise.all([
+    db('inventory_cells')
+      .where({ property_id: stored.id })
+      .whereIn('room_type_id', roomTypeIds)
+      .whereBetween('stay_date', [query.from, query.to])
+      .select<InventoryRow[]>('room_type_id', 'stay_date', 'available', 'total', 'sold', 'blocked', 'pms_available', 'in_flight', 'version'),
+    db('rate_cells')
+      .where({ property_id: stored.id })
+      .whereIn('room_type_id', roomTypeIds)
+      .whereIn('rate_plan_id', ratePlans.map((p) => stored.ratePlanIds.get(p.code) as number))
+      .whereBetween('stay_date', [query.from, query.to])
+      .select<RateRow[]>('rate_plan_id', 'room_type_id', 'stay_date', 'amount', 'min_stay', 'max_stay', 'closed_to_arrival', 'closed_to_departure', 'stop_sell', 'version'),
+  ]);
+  const inventoryByCell = new Map(inventory.map((r) => [`${r.room_type_id}|${r.stay_date}`, r]));
+  const rateByCell = new Map(rates.map((r) => [`${r.rate_plan_id}|${r.room_type_id}|${r.stay_date}`, r]));
+
+  return eachDate(query.from, query.to).map((date) => ({
+    date,
+    roomTypes: roomTypes.map((roomType) => {
+      const rtId = stored.roomTypeIds.get(roomType.code) as number;
+      const cell = inventoryByCell.get(`${rtId}|${date}`);
+      return {
+        roomType: roomType.code,
+        available: cell?.available ?? roomType.rooms,
+        total: cell?.total ?? roomType.rooms,
+        sold: cell?.sold ?? 0,
+        outOfOrder: cell?.blocked ?? 0,
+        pmsAvailable: cell?.pms_available ?? null,
+        inFlight: cell?.in_flight ?? 0,
+        version: cell?.version ?? 0,
+        ratePlans: ratePlans
+          .filter((p) => p.roomTypes.includes(roomType.code))
+          .map((plan) => {
+            const rate = rateByCell.get(`${stored.ratePlanIds.get(plan.code)}|${rtId}|${date}`);
+            return {
+              ratePlan: plan.code,
+              rate: rate?.amount != null ? formatAmount(rate.amount, stored.currencyDecimals) : null,
+              minStay: rate?.min_stay ?? null,
+              maxStay: rate?.max_stay ?? null,
+              closedToArrival: rate?.closed_to_arrival ?? false,
+              closedToDeparture: rate?.closed_to_departure ?? false,
+              stopSell: rate?.stop_sell ?? false,
+              version: rate?.version ?? 0,
+            };
+          }),
+      };
+    }),
+  }));
+}
+
+interface InventoryRow {
+  room_type_id: number;
+  stay_date: string;
+  available: number;
+  total: number;
+  sold: number;
+  blocked: number;
+  pms_available: number | null;
+  in_flight: number;
+  version: number;
+}
+
+interface RateRow {
+  rate_plan_id: number;
+  room_type_id: number;
+  stay_date: string;
+  amount: string | null;
+  min_stay: number | null;
+  max_stay: number | null;
+  closed_to_arrival: boolean;
+  closed_to_departure: boolean;
+  stop_sell: boolean;
+  version: number;
+}

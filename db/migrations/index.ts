@@ -1,0 +1,14 @@
+import type { Knex } from 'knex';
+import * as ledger from './20261130120000_ledger';
+
+/**
+ * Migrations are listed here rather than discovered on disk, so the same list runs under tsx, jest
+ * and any bundler without a require hook for .ts files.
+ */
+const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [['20261130120000_ledger', ledger]];
+
+export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {
+  getMigrations: () => Promise.resolve([...migrations]),
+  getMigrationName: ([name]) => name,
+  getMigration: ([, migration]) => Promise.resolve(migration),
+};

@@ -1,0 +1,25 @@
+import type { DbHandle } from './connection';
+
+/** What an outbox row announces. Distribution reads the current ledger for these ranges. */
+export interface LedgerChangedPayload {
+  version: number;
+  reason: 'ari' | 'reservation' | 'release';
+  ranges: Array<{ roomType: string; ratePlan: string | null; from: string; to: string }>;
+}
+
+export const OUTBOX_TOPIC_LEDGER_CHANGED = 'ledger.changed';
+
+/** Must be called with the transaction that made the change, so the two commit or vanish together. */
+export async function appendOutbox(trx: DbHandle, propertyId: number, topic: string, payload: object): Promise<number> {
+  const [row] = await trx('outbox')
+    .insert({ property_id: propertyId, topic, payload: JSON.stringify(payload) })
+    .returning<{ id: number }[]>('id');
+  return (row as { id: number }).id;
+}
+
+export async function countOutbox(db: DbHandle, propertyId?: number): Promise<number> {
+  const q = db('outbox').count<{ count: number }[]>({ count: '*' });
+  if (propertyId !== undefined) q.where({ property_id: propertyId });
+  const [row] = await q;
+  return Number(row?.count ?? 0);
+}
