@@ -1,0 +1,127 @@
+import { parseAriBatch, planAriBatch } from './ari';
+import { ValidationError } from './errors';
+import { parsePropertyDocument } from './property-document';
+import type { Property } from './property';
+
+const NOW = new Date('2027-01-15T12:00:00Z');
+
+function property(): Property {
+  return parsePropertyDocument({
+    code: 'AMS01',
+    name: 'Canal House',
+    timezone: 'Europe/Amsterdam',
+    currency: 'EUR',
+    roomTypes: [
+      { code: 'DBL', rooms: 20 },
+      { code: 'SGL', rooms: 5 },
+    ],
+    ratePlans: [
+      { code: 'BAR', roomTypes: ['DBL', 'SGL'] },
+      { code: 'NRF', derivedFrom: 'BAR', adjust: { percent: -10 } },
+      { code: 'NRF7', derivedFrom: 'NRF', adjust: { amount: '-5.00' } },
+      { code: 'PKG', roomTypes: ['DBL'] },
+    ],
+  });
+}
+
+function plan(updates: unknown[]) {
+  return planAriBatch(property(), parseAriBatch({ updates }), NOW);
+}
+
+function errorsOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ValidationError) return e.errors;
+    throw e;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('planAriBatch', () => {
+  it('expands ranges with weekday masks, both ends inclusive', () => {
+    const { inventory } = plan([{ roomType: 'DBL', from: '2027-03-01', to: '2027-03-31', days: ['fri', 'sat'], available: 7 }]);
+    expect(inventory.map((c) => c.date)).toEqual([
+      '2027-03-05', '2027-03-06', '2027-03-12', '2027-03-13', '2027-03-19', '2027-03-20', '2027-03-26', '2027-03-27',
+    ]);
+    expect(inventory.every((c) => c.available === 7 && c.total === undefined)).toBe(true);
+  });
+
+  it('lets later updates win field by field', () => {
+    const { inventory, rates } = plan([
+      { roomType: 'DBL', from: '2027-03-01', to: '2027-03-03', available: 7, outOfOrder: 1 },
+      { roomType: 'DBL', from: '2027-03-02', to: '2027-03-02', available: 3 },
+      { roomType: 'DBL', ratePlan: 'PKG', from: '2027-03-01', to: '2027-03-02', rate: '100', minStay: 2 },
+      { roomType: 'DBL', ratePlan: 'PKG', from: '2027-03-02', to: '2027-03-02', rate: '90.5' },
+    ]);
+    expect(inventory).toEqual([
+      { roomType: 'DBL', date: '2027-03-01', available: 7, outOfOrder: 1 },
+      { roomType: 'DBL', date: '2027-03-02', available: 3, outOfOrder: 1 },
+      { roomType: 'DBL', date: '2027-03-03', available: 7, outOfOrder: 1 },
+    ]);
+    expect(rates).toEqual([
+      { ratePlan: 'PKG', roomType: 'DBL', date: '2027-03-01', amount: '100.00', minStay: 2 },
+      { ratePlan: 'PKG', roomType: 'DBL', date: '2027-03-02', amount: '90.50', minStay: 2 },
+    ]);
+  });
+
+  it('flows a parent rate and restrictions down the derivation chain', () => {
+    const { rates } = plan([{ roomType: 'SGL', ratePlan: 'BAR', from: '2027-03-01', to: '2027-03-01', rate: '129.00', stopSell: true }]);
+    expect(rates).toEqual([
+      { ratePlan: 'BAR', roomType: 'SGL', date: '2027-03-01', amount: '129.00', stopSell: true },
+      { ratePlan: 'NRF', roomType: 'SGL', date: '2027-03-01', amount: '116.10', stopSell: true },
+      { ratePlan: 'NRF7', roomType: 'SGL', date: '2027-03-01', amount: '111.10', stopSell: true },
+    ]);
+  });
+
+  it('applies restrictions without a plan to every plan of the room type', () => {
+    const { rates } = plan([{ roomType: 'DBL', from: '2027-03-01', to: '2027-03-01', closedToArrival: true }]);
+    expect(rates.map((r) => r.ratePlan).sort()).toEqual(['BAR', 'NRF', 'NRF7', 'PKG']);
+    expect(rates.every((r) => r.closedToArrival === true && r.amount === undefined)).toBe(true);
+  });
+
+  it('accepts yesterday in the property time zone but not the day before', () => {
+    // 2027-01-15T12:00Z is the 15th in Amsterdam: the 14th is one day back.
+    expect(plan([{ roomType: 'DBL', from: '2027-01-14', to: '2027-01-20', available: 1 }]).inventory).toHaveLength(7);
+    expect(errorsOf(() => plan([{ roomType: 'DBL', from: '2027-01-13', to: '2027-01-20', available: 1 }]))).toEqual([
+      { pointer: '/updates/0/from', detail: expect.stringContaining('more than 1 day in the past in Europe/Amsterdam') },
+    ]);
+  });
+
+  it.each([
+    [{ roomType: 'XXX', from: '2027-03-01', to: '2027-03-02', available: 1 }, '/updates/0/roomType', 'unknown room type XXX'],
+    [{ roomType: 'DBL', ratePlan: 'NOPE', from: '2027-03-01', to: '2027-03-02', rate: '1' }, '/updates/0/ratePlan', 'unknown rate plan NOPE'],
+    [{ roomType: 'SGL', ratePlan: 'PKG', from: '2027-03-01', to: '2027-03-02', rate: '1' }, '/updates/0/ratePlan', 'not sold on room type SGL'],
+    [{ roomType: 'DBL', from: '2027-03-05', to: '2027-03-02', available: 1 }, '/updates/0/to', 'before it starts'],
+    [{ roomType: 'DBL', from: '2027-03-01', to: '2030-03-01', available: 1 }, '/updates/0/to', 'at most 3 years'],
+    [{ roomType: 'DBL', ratePlan: 'BAR', from: '2027-03-01', to: '2027-03-02', rate: '10.001' }, '/updates/0/rate', 'EUR has 2 decimals'],
+    [{ roomType: 'DBL', ratePlan: 'NRF', from: '2027-03-01', to: '2027-03-02', rate: '10' }, '/updates/0/rate', 'derived from BAR'],
+    [{ roomType: 'DBL', from: '2027-03-01', to: '2027-03-02', rate: '10' }, '/updates/0/rate', 'needs a ratePlan'],
+    [{ roomType: 'DBL', ratePlan: 'BAR', from: '2027-03-01', to: '2027-03-02', available: 3 }, '/updates/0/available', 'per room type'],
+    [{ roomType: 'DBL', ratePlan: 'BAR', from: '2027-03-01', to: '2027-03-02', minStay: 5, maxStay: 2 }, '/updates/0/maxStay', 'below minStay'],
+    [{ roomType: 'DBL', from: '2027-03-01', to: '2027-03-02' }, '/updates/0', 'sets nothing'],
+  ])('rejects %j at %s', (update, pointer, detail) => {
+    expect(errorsOf(() => plan([update]))).toContainEqual({ pointer, detail: expect.stringContaining(detail) });
+  });
+
+  it.each([
+    [{ roomType: 'DBL', from: '2027-03-01', to: '2027-03-02', available: -1 }, '/updates/0/available'],
+    [{ roomType: 'DBL', from: '2027-03-01', to: '2027-03-02', available: 1.5 }, '/updates/0/available'],
+    [{ roomType: 'DBL', from: '1 March', to: '2027-03-02', available: 1 }, '/updates/0/from'],
+    [{ roomType: 'DBL', ratePlan: 'BAR', from: '2027-03-01', to: '2027-03-02', rate: 'cheap' }, '/updates/0/rate'],
+    [{ roomType: 'DBL', from: '2027-03-01', to: '2027-03-02', available: 1, colour: 'red' }, '/updates/0'],
+  ])('refuses malformed %j at %s', (update, pointer) => {
+    expect(errorsOf(() => parseAriBatch({ updates: [update] })).map((e) => e.pointer)).toContain(pointer);
+  });
+
+  it('reports every bad update, not just the first', () => {
+    const errors = errorsOf(() =>
+      plan([
+        { roomType: 'XXX', from: '2027-03-01', to: '2027-03-02', available: 1 },
+        { roomType: 'DBL', from: '2027-03-01', to: '2027-03-02', available: 1 },
+        { roomType: 'YYY', from: '2027-03-01', to: '2027-03-02', available: 1 },
+      ]),
+    );
+    expect(errors.map((e) => e.pointer)).toEqual(['/updates/0/roomType', '/updates/2/roomType']);
+  });
+});
