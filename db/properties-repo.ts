@@ -141,7 +141,8 @@ async function syncRows(
     ids.set(row.code, old.id);
     const diffs = Object.keys(row)
       .filter((k) => k !== 'code' && k !== 'parent_id' && normalise(old[k]) !== normalise(row[k]))
-      .map((k) => `${k} ${normalise(old[k])} → ${normalise(row[k])}`);
+      // Channel config holds credentials: say that it changed, never what it holds.
+      .map((k) => (k === 'config' ? 'settings or credentials changed' : `${k} ${normalise(old[k])} → ${normalise(row[k])}`));
     if (!old.active) diffs.unshift('reactivated');
     if (diffs.length > 0) changes.push(`changed ${label} ${row.code}: ${diffs.join(', ')}`);
     await trx(table).where({ id: old.id }).update({ ...row, active: true });
@@ -158,8 +159,18 @@ async function syncRows(
 function normalise(value: unknown): string {
   if (value === null || value === undefined) return '∅';
   if (typeof value === 'string' && /^-?\d+\.\d+$/.test(value)) return String(Number(value));
-  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'string' && value.startsWith('{')) return stableJson(JSON.parse(value));
+  if (typeof value === 'object') return stableJson(value);
   return String(value);
+}
+
+/** jsonb reorders keys, so compare documents with sorted keys. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
 }
 
 function orderByDerivation(property: Property): Property['ratePlans'] {
