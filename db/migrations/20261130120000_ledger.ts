@@ -134,7 +134,7 @@ export async function up(knex: Knex): Promise<void> {
 
     CREATE TABLE reservation_nights (
       reservation_id uuid NOT NULL REFERENCES reservations(id) ON DELETE CASCADE,
-      room_type_id   int NOT NULL REFERENCES room_types(id),
+      room_type_id   int NOT NULL REFERENCES room_types(id) ON DELETE CASCADE,
       stay_date      date NOT NULL,
       rooms          int NOT NULL CHECK (rooms > 0),
       PRIMARY KEY (reservation_id, room_type_id, stay_date)
