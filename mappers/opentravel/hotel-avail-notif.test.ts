@@ -88,7 +88,7 @@ describe('OTA_HotelAvailNotifRQ', () => {
         expect(read.updates).toEqual(updates);
         expect(read.warnings).toEqual([]);
       }),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 
