@@ -191,7 +191,15 @@ function orderByDerivation(property: Property): Property['ratePlans'] {
 }
 
 export async function findProperty(db: DbHandle, code: string): Promise<StoredProperty | undefined> {
-  const row = await db('properties').where({ code }).first<{ id: number; document: Property; currency_decimals: number }>();
+  return loadProperty(db, { code });
+}
+
+export async function findPropertyById(db: DbHandle, id: number): Promise<StoredProperty | undefined> {
+  return loadProperty(db, { id });
+}
+
+async function loadProperty(db: DbHandle, where: { code: string } | { id: number }): Promise<StoredProperty | undefined> {
+  const row = await db('properties').where(where).first<{ id: number; document: Property; currency_decimals: number }>();
   if (!row) return undefined;
   const [roomTypes, ratePlans, channels] = await Promise.all([
     db('room_types').where({ property_id: row.id, active: true }).select<{ id: number; code: string }[]>('id', 'code'),

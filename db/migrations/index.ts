@@ -1,11 +1,15 @@
 import type { Knex } from 'knex';
 import * as ledger from './20261130120000_ledger';
+import * as distribution from './20261130140000_distribution';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsx, jest
  * and any bundler without a require hook for .ts files.
  */
-const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [['20261130120000_ledger', ledger]];
+const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
+  ['20261130120000_ledger', ledger],
+  ['20261130140000_distribution', distribution],
+];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {
   getMigrations: () => Promise.resolve([...migrations]),

@@ -1,0 +1,68 @@
+import type { ChannelView } from '../core/channel-view';
+import type { IsoDate } from '../core/dates';
+import type { ChannelConfig, Property } from '../core/property';
+
+/** Everything a connector needs to talk to one channel of one property. */
+export interface ChannelContext {
+  property: Property;
+  channel: ChannelConfig;
+  /** A correlation id carried from the ledger change to the channel's request, for logs. */
+  correlationId?: string;
+}
+
+export interface ChannelCapabilities {
+  /** Most nights × room types × plans one request may carry. */
+  maxCellsPerMessage: number;
+  /** Requests per second the channel accepts; the worker paces itself below it. */
+  requestsPerSecond: number;
+  /** Whether `readAri` returns the channel's own current view (for reconciliation). */
+  canReadAri: boolean;
+}
+
+export interface PushResult {
+  /** Messages (HTTP requests) sent. */
+  messages: number;
+  /** Channel warnings that did not reject the message (OTA Warnings). */
+  warnings: string[];
+}
+
+/**
+ * One shared interface for every kind of channel. A connector translates Tidewater's view (already
+ * filtered to mapped codes and reduced by buffers) into the channel's messages; it never decides
+ * what to send: the sync worker does.
+ */
+export interface ChannelConnector {
+  readonly type: ChannelConfig['type'];
+  /** Non-critical channels of this type gather changes this long before a sync (critical ones: never). */
+  readonly batchIntervalMs: number;
+  capabilities(channel: ChannelConfig): ChannelCapabilities;
+  /** Sends the changed cells. Throws ChannelRejectedError (permanent) or TransientChannelError (retry). */
+  pushAri(context: ChannelContext, changes: ChannelView): Promise<PushResult>;
+  /** The channel's own current view for a range, in Tidewater codes, where the channel has one. */
+  readAri?(context: ChannelContext, range: { from: IsoDate; to: IsoDate }): Promise<ChannelView>;
+}
+
+/** The channel refused the message for good (OTA Errors, HTTP 4xx): dead-letter it, never retry. */
+export class ChannelRejectedError extends Error {
+  readonly code = 'channel-rejected';
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly partnerErrors: string[] = [],
+  ) {
+    super(message);
+    this.name = 'ChannelRejectedError';
+  }
+}
+
+/** A failure worth retrying later (timeouts, 5xx, 429, network errors). */
+export class TransientChannelError extends Error {
+  readonly code = 'channel-unavailable';
+  constructor(
+    message: string,
+    readonly waitMs?: number,
+  ) {
+    super(message);
+    this.name = 'TransientChannelError';
+  }
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { channelViewOf, diffChannelView, isEmptyView, type ChannelView, type LedgerSlice } from '../core/channel-view';
+import type { Logger } from '../config/logger';
+import type { Db } from '../db/connection';
+import { readLedgerView } from '../db/ledger-view-repo';
+import { findPropertyById, type StoredProperty } from '../db/properties-repo';
+import {
+  addDeadLetter,
+  claimChannelLease,
+  deleteDirtyRanges,
+  findChannelRow,
+  logDelivery,
+  readAckedView,
+  readDirtyRanges,
+  recordChannelFailure,
+  recordChannelSuccess,
+  releaseChannelLease,
+  saveAckedView,
+  type DirtyRange,
+} from '../db/sync-repo';
+import { backoffMs } from '../connectors/retry-policy';
+import { ChannelRejectedError, TransientChannelError, type ChannelConnector } from '../connectors/types';
+import { defaultHealthPolicy, engageSafetyBuffer, liftSafetyBuffer, parseSafetyBuffer, type HealthPolicy } from './channel-health';
+import type { DistributionMetrics } from './metrics';
+import { ChannelPacer } from './rate-limiter';
+
+export interface SyncDeps {
+  db: Db;
+  logger: Logger;
+  metrics: DistributionMetrics;
+  connectors: ReadonlyMap<string, ChannelConnector>;
+  pacer: ChannelPacer;
+  health?: HealthPolicy;
+  /** Identifies this worker in channel leases. */
+  workerId?: string;
+  leaseMs?: number;
+}
+
+export type SyncOutcome =
+  | { status: 'synced'; messages: number; cells: number; lagMs: number | null; more: boolean }
+  | { status: 'idle' }
+  | { status: 'busy'; retryAt: number }
+  | { status: 'backoff'; retryAt: number; error: string }
+  | { status: 'gone' };
+
+const DEFAULT_LEASE_MS = 20_000;
+const MAX_ROUNDS = 5;
+
+/**
+ * Brings one channel up to date with the ledger. Holds the channel's lease throughout, so it is the
+ * only worker sending to this channel; reads dirty ranges, then the *current* ledger for them, and
+ * sends only what differs from what the channel last acknowledged. Any number of changes to a cell
+ * before this runs collapse into one send of its latest value.
+ */
+export async function syncChannel(deps: SyncDeps, channelId: number): Promise<SyncOutcome> {
+  const { db, logger } = deps;
+  const owner = deps.workerId ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const channelRow = await findChannelRow(db, channelId);
+  if (!channelRow) return { status: 'gone' };
+  if (channelRow.next_attempt_at && channelRow.next_attempt_at.getTime() > Date.now()) {
+    return { status: 'backoff', retryAt: channelRow.next_attempt_at.getTime(), error: 'waiting for the next attempt' };
+  }
+  if (!(await claimChannelLease(db, channelId, owner, leaseMs))) return { status: 'busy', retryAt: Date.now() + 250 };
+
+  let messages = 0;
+  let cells = 0;
+  let lagMs: number | null = null;
+  try {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const dirty = await readDirtyRanges(db, channelId);
+      if (dirty.length === 0) break;
+      const stored = await findPropertyById(db, channelRow.property_id);
+      const channel = stored?.property.channels.find((c) => c.code === channelRow.code);
+      const connector = channel ? deps.connectors.get(channel.type) : undefined;
+      if (!stored || !channel || !connector) {
+        // Deactivated channel, or a type with no connector here: nothing can be sent, say so once.
+        logger.warn({ channel: channelRow.code, type: channel?.type }, 'channel cannot be synced: no connector or configuration');
+        await deleteDirtyRanges(db, dirty.map((d) => d.id));
+        continue;
+      }
+      const safety = parseSafetyBuffer((await db('properties').where({ id: stored.id }).first<{ safety_buffer_rooms: unknown }>('safety_buffer_rooms'))?.safety_buffer_rooms);
+      const bufferPercent = safety.channels.includes(channel.code) ? 0 : safety.percent;
+      const spans = mergeSpans(dirty);
+      const desired = channelViewOf(stored.property, channel, await readLedgerSlice(db, stored, spans), bufferPercent);
+      const codes = idMaps(stored);
+      const acked = await readAckedView(db, channelId, spans, { roomType: codes.roomTypeCode, ratePlan: codes.ratePlanCode }, stored.currencyDecimals);
+      const changes = diffChannelView(desired, acked);
+      const caps = connector.capabilities(channel);
+      const context = { property: stored.property, channel, correlationId: `sync-${channelId}-${dirty[0]?.id ?? 0}` };
+
+      for (const chunk of chunkView(changes, caps.maxCellsPerMessage)) {
+        await deps.pacer.take(`channel:${channelId}`, caps.requestsPerSecond);
+        try {
+          const result = await connector.pushAri(context, chunk);
+          messages += result.messages;
+          cells += chunk.inventory.length + chunk.rates.length;
+          deps.metrics.messagesSent.inc({ channel_type: channel.type, outcome: 'accepted' }, result.messages);
+          if (result.warnings.length > 0) logger.warn({ channel: channel.code, warnings: result.warnings.slice(0, 5) }, 'channel accepted with warnings');
+          await saveAckedView(db, channelId, chunk, { roomType: stored.roomTypeIds, ratePlan: stored.ratePlanIds });
+        } catch (error) {
+          if (!(error instanceof ChannelRejectedError)) throw error;
+          // Refused for good: dead-letter this chunk, carry on with the others. No retry storm;
+          // reconciliation shows the drift until someone fixes the mapping or the partner.
+          deps.metrics.messagesSent.inc({ channel_type: channel.type, outcome: 'rejected' });
+          deps.metrics.deadLetters.inc({ channel_type: channel.type });
+          await addDeadLetter(db, { channelId, propertyId: stored.id, reason: error.message, message: JSON.stringify(chunk).slice(0, 100_000) });
+          logger.error({ channel: channel.code, error: error.message }, 'channel rejected a message: dead-lettered');
+        }
+        await claimChannelLease(db, channelId, owner, leaseMs);
+      }
+      await deleteDirtyRanges(db, dirty.map((d) => d.id));
+      const oldest = Math.min(...dirty.map((d) => d.changedAt.getTime()));
+      lagMs = Date.now() - oldest;
+      if (!isEmptyView(changes)) deps.metrics.syncLag.observe({ channel_type: channel.type }, lagMs / 1000);
+    }
+    await recordChannelSuccess(db, channelId);
+    const more = (await readDirtyRanges(db, channelId, 1)).length > 0;
+    // Fully synced again: if this channel's failure had engaged a safety buffer, lift it.
+    if (!more) await liftSafetyBuffer(healthDeps(deps), channelRow.property_id, channelId);
+    if (messages > 0) await logDelivery(db, { channelId, messages, cells, lagMs, outcome: 'synced' });
+    return messages === 0 && cells === 0 && lagMs === null ? { status: 'idle' } : { status: 'synced', messages, cells, lagMs, more };
+  } catch (error) {
+    const message = (error as Error).message;
+    const waitMs = error instanceof TransientChannelError && error.waitMs ? Math.max(error.waitMs, backoffMs(channelRow.consecutive_failures + 1)) : backoffMs(channelRow.consecutive_failures + 1);
+    const failures = await recordChannelFailure(db, channelId, message, waitMs);
+    deps.metrics.retries.inc({ channel_type: 'any' });
+    logger.warn({ channel: channelRow.code, failures, retryInMs: waitMs, error: message }, 'channel sync failed; will retry');
+    const policy = deps.health ?? defaultHealthPolicy;
+    if (channelRow.critical && failures >= policy.failureThreshold) {
+      await engageSafetyBuffer(healthDeps(deps), channelRow.property_id, channelId, `${failures} consecutive failures: ${message}`);
+    }
+    if (messages > 0) await logDelivery(db, { channelId, messages, cells, lagMs, outcome: 'partial' });
+    return { status: 'backoff', retryAt: Date.now() + waitMs, error: message };
+  } finally {
+    await releaseChannelLease(db, channelId, owner);
+  }
+}
+
+function healthDeps(deps: SyncDeps) {
+  return { db: deps.db, logger: deps.logger, metrics: deps.metrics, policy: deps.health ?? defaultHealthPolicy };
+}
+
+/** One span per room type covering all its dirty ranges: one ledger read, one diff. */
+export function mergeSpans(dirty: DirtyRange[]): Array<{ roomTypeId: number; from: string; to: string }> {
+  const spans = new Map<number, { roomTypeId: number; from: string; to: string }>();
+  for (const d of dirty) {
+    const s = spans.get(d.roomTypeId);
+    if (!s) spans.set(d.roomTypeId, { roomTypeId: d.roomTypeId, from: d.from, to: d.to });
+    else {
+      if (d.from < s.from) s.from = d.from;
+      if (d.to > s.to) s.to = d.to;
+    }
+  }
+  return [...spans.values()];
+}
+
+async function readLedgerSlice(db: Db, stored: StoredProperty, spans: Array<{ roomTypeId: number; from: string; to: string }>): Promise<LedgerSlice> {
+  const { roomTypeCode } = idMaps(stored);
+  const slice: LedgerSlice = { inventory: [], rates: [] };
+  for (const span of spans) {
+    const roomType = roomTypeCode.get(span.roomTypeId);
+    if (!roomType) continue;
+    const days = await readLedgerView(db, stored, { from: span.from, to: span.to, roomType });
+    for (const day of days) {
+      for (const rt of day.roomTypes) {
+        slice.inventory.push({ roomType: rt.roomType, date: day.date, available: rt.available });
+        for (const rp of rt.ratePlans) {
+          slice.rates.push({
+            roomType: rt.roomType,
+            ratePlan: rp.ratePlan,
+            date: day.date,
+            amount: rp.rate,
+            minStay: rp.minStay,
+            maxStay: rp.maxStay,
+            closedToArrival: rp.closedToArrival,
+            closedToDeparture: rp.closedToDeparture,
+            stopSell: rp.stopSell,
+          });
+        }
+      }
+    }
+  }
+  return slice;
+}
+
+function idMaps(stored: StoredProperty) {
+  return {
+    roomTypeCode: new Map([...stored.roomTypeIds].map(([code, id]) => [id, code])),
+    ratePlanCode: new Map([...stored.ratePlanIds].map(([code, id]) => [id, code])),
+  };
+}
+
+/** Splits a view into pieces of at most `max` cells, keeping each room type's dates together where possible. */
+export function chunkView(view: ChannelView, max: number): ChannelView[] {
+  if (isEmptyView(view)) return [];
+  const size = Math.max(1, max);
+  const chunks: ChannelView[] = [];
+  const sortedInventory = [...view.inventory].sort((a, b) => (a.roomType + a.date < b.roomType + b.date ? -1 : 1));
+  const sortedRates = [...view.rates].sort((a, b) => (a.roomType + a.ratePlan + a.date < b.roomType + b.ratePlan + b.date ? -1 : 1));
+  for (let i = 0; i < sortedInventory.length; i += size) chunks.push({ inventory: sortedInventory.slice(i, i + size), rates: [] });
+  for (let i = 0; i < sortedRates.length; i += size) chunks.push({ inventory: [], rates: sortedRates.slice(i, i + size) });
+  return chunks;
+}
