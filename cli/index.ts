@@ -6,6 +6,8 @@ import { registerKeys } from './keys';
 import { registerMigrate } from './migrate';
 import { registerProperty } from './property';
 import { registerServe } from './serve';
+import { registerWorker } from './worker';
+import { registerXml } from './xml-inspect';
 
 export function buildProgram(): Command {
   const program = new Command('tidewater')
@@ -20,9 +22,11 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerMigrate(program);
   registerServe(program);
+  registerWorker(program);
   registerProperty(program);
   registerKeys(program);
   registerDemo(program);
+  registerXml(program);
   return program;
 }
 

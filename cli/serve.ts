@@ -1,7 +1,11 @@
 import type { Server } from 'node:http';
 import type { Command } from 'commander';
+import { Registry } from 'prom-client';
 import { createApp } from '../api/app';
+import { createApiMetrics } from '../api/metrics';
+import { startDistribution, type Distribution } from '../queues/distributor';
 import { openRuntime } from './runtime';
+import { waitForSignal } from './worker';
 
 export function registerServe(program: Command): void {
   program
@@ -13,7 +17,19 @@ export function registerServe(program: Command): void {
     .action(async (opts: { port?: string; host: string; workers: boolean }) => {
       const rt = await openRuntime({ migrate: true });
       const port = opts.port !== undefined ? Number(opts.port) : rt.env.PORT;
-      const app = createApp({ db: rt.db, logger: rt.logger, maxBody: rt.env.TIDEWATER_MAX_BODY });
+      const registry = new Registry();
+      const app = createApp({ db: rt.db, logger: rt.logger, maxBody: rt.env.TIDEWATER_MAX_BODY, metrics: createApiMetrics(registry) });
+      let distribution: Distribution | undefined;
+      if (opts.workers || !rt.env.REDIS_URL) {
+        // Without Redis there is nobody else to deliver: this process relays and delivers itself.
+        distribution = startDistribution({
+          db: rt.db,
+          logger: rt.logger,
+          registry,
+          ...(rt.env.REDIS_URL ? { redisUrl: rt.env.REDIS_URL } : {}),
+          ...(rt.env.DATABASE_URL ? { listenUrl: rt.env.DATABASE_URL } : {}),
+        });
+      }
       const server: Server = await new Promise((resolve) => {
         const s = app.listen(port, opts.host, () => resolve(s));
       });
@@ -21,14 +37,10 @@ export function registerServe(program: Command): void {
       const actualPort = typeof address === 'object' && address ? address.port : port;
       rt.logger.info({ port: actualPort, workers: opts.workers }, 'tidewater serving');
       process.stderr.write(`tidewater listening on http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${actualPort}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          rt.logger.info('shutting down');
-          server.close(() => resolve());
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await waitForSignal();
+      rt.logger.info('shutting down: no new requests, draining deliveries');
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await distribution?.stop();
       await rt.close();
     });
 }

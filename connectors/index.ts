@@ -1,9 +1,10 @@
 import { directConnector } from './direct/direct-connector';
+import { otaXmlConnector } from './ota-xml/ota-xml-connector';
 import type { ChannelConnector } from './types';
 
 /** Every connector, by channel type. A channel type without an entry here cannot be synced. */
 export function builtInConnectors(): Map<string, ChannelConnector> {
-  const all: ChannelConnector[] = [directConnector];
+  const all: ChannelConnector[] = [directConnector, otaXmlConnector('ota-xml'), otaXmlConnector('gds')];
   return new Map(all.map((c) => [c.type, c]));
 }
 
