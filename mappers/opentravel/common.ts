@@ -4,7 +4,7 @@
  */
 import type { AriUpdate } from '../../core/ari';
 import { isIsoDate, WEEKDAYS, type IsoDate, type Weekday } from '../../core/dates';
-import { XmlMessageError, type XmlWarning } from '../xml/errors';
+import type { XmlWarning } from '../xml/errors';
 import { attribute, errorAt, parseXml, type ParseXmlOptions, type XmlElement } from '../xml/parse';
 import type { XmlAttributeValue, XmlNode } from '../xml/write';
 
@@ -270,4 +270,3 @@ export function assertOnlyFields(update: AriUpdate, allowed: ReadonlyArray<keyof
   }
 }
 
-export { XmlMessageError };

@@ -107,4 +107,13 @@ describe('parseXml', () => {
     // A `>` inside an attribute value must not fool the depth count.
     expect(parseXml('<a b="x/>y"><c/></a>').children).toHaveLength(1);
   });
+
+  it('refuses floods of elements or attributes that would cost seconds to build', () => {
+    const started = Date.now();
+    expect(xmlErrorOf(() => parseXml(`<a>${'<b/>'.repeat(1_200_000)}</a>`))).toMatchObject({ problem: 'too-large', reason: 'the message has more than 250000 elements' });
+    const attributes = Array.from({ length: 300 }, (_, i) => `a${i}="1"`).join(' ');
+    expect(xmlErrorOf(() => parseXml(`<r>\n<a ${attributes}/></r>`))).toMatchObject({ problem: 'too-large', line: 2, element: 'a' });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(parseXml(`<a>${'<b/>'.repeat(1000)}</a>`, { maxElements: 1001 }).children).toHaveLength(1000);
+  });
 });

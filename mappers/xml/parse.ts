@@ -12,12 +12,18 @@ export { XmlMessageError, type XmlProblem, type XmlWarning } from './errors';
 
 export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
+/** A 5 MB availability push has ~70 000 elements; a flood of tiny ones is refused before it costs seconds. */
+export const DEFAULT_MAX_ELEMENTS = 250_000;
+/** OpenTravel elements have a few dozen attributes at most. */
+const MAX_ATTRIBUTES_PER_ELEMENT = 256;
 
 export interface ParseXmlOptions {
   /** Largest accepted message in bytes (UTF-8). Default 5 MB, the same as TIDEWATER_MAX_BODY. */
   maxBytes?: number;
-  /** Deepest accepted element nesting. OpenTravel hotel messages stay well under 20. */
+  /** Deepest accepted element nesting (at most 256). OpenTravel hotel messages stay well under 20. */
   maxDepth?: number;
+  /** Most elements accepted in one message. */
+  maxElements?: number;
 }
 
 export interface XmlElement {
@@ -35,6 +41,7 @@ export interface XmlElement {
   readonly line: number;
 }
 
+const MAX_NESTED_TAGS = 256;
 const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 
@@ -52,7 +59,7 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   captureMetaData: true,
-  maxNestedTags: DEFAULT_MAX_DEPTH * 4,
+  maxNestedTags: MAX_NESTED_TAGS,
 });
 const METADATA = XMLParser.getMetaDataSymbol();
 
@@ -63,7 +70,7 @@ const METADATA = XMLParser.getMetaDataSymbol();
  */
 export function parseXml(input: string | Uint8Array, options: ParseXmlOptions = {}): XmlElement {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const maxDepth = Math.min(options.maxDepth ?? DEFAULT_MAX_DEPTH, MAX_NESTED_TAGS);
   const text = normalizeNewlines(stripBom(typeof input === 'string' ? checkStringSize(input, maxBytes) : decodeBytes(input, maxBytes)));
 
   const firstMarkup = text.search(/\S/);
@@ -72,7 +79,7 @@ export function parseXml(input: string | Uint8Array, options: ParseXmlOptions = 
       line: firstMarkup < 0 ? 1 : lineAt(text, firstMarkup),
     });
   }
-  scanMarkup(text, maxDepth);
+  scanMarkup(text, maxDepth, options.maxElements ?? DEFAULT_MAX_ELEMENTS);
 
   const verdict = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (verdict !== true) {
@@ -166,14 +173,16 @@ function normalizeNewlines(text: string): string {
 }
 
 /**
- * One linear pass over the markup: refuses DTDs and measures nesting depth. Quotes are tracked
+ * One linear pass over the markup: refuses DTDs and counts nesting depth, elements and attributes
+ * per element (a flood of tiny elements costs far more to build than its bytes suggest). Quotes are tracked
  * inside tags because an attribute value may contain `>`. Whatever is not well-formed is left for
  * the validator to describe; this pass only has to be cheap and never be fooled into allowing
  * a DOCTYPE or a deep tree through.
  */
-function scanMarkup(text: string, maxDepth: number): void {
+function scanMarkup(text: string, maxDepth: number, maxElements: number): void {
   const n = text.length;
   let depth = 0;
+  let elements = 0;
   let i = 0;
   while (i < n) {
     const lt = text.indexOf('<', i);
@@ -214,17 +223,29 @@ function scanMarkup(text: string, maxDepth: number): void {
     }
     let j = lt + 1;
     let quote = 0;
+    let attributes = 0;
     for (; j < n; j++) {
       const c = text.charCodeAt(j);
       if (quote !== 0) {
         if (c === quote) quote = 0;
       } else if (c === 34 || c === 39) {
         quote = c;
+        attributes++;
       } else if (c === 62 /* > */) {
         break;
       }
     }
     if (j >= n) return;
+    if (++elements > maxElements) {
+      throw fail('too-large', `the message has more than ${maxElements} elements`, { line: lineAt(text, lt) });
+    }
+    if (attributes > MAX_ATTRIBUTES_PER_ELEMENT) {
+      const name = /^<([^\s/>]+)/.exec(text.slice(lt, lt + 200))?.[1];
+      throw fail('too-large', `an element has more than ${MAX_ATTRIBUTES_PER_ELEMENT} attributes`, {
+        line: lineAt(text, lt),
+        ...(name ? { element: localName(name) } : {}),
+      });
+    }
     if (text.charCodeAt(j - 1) !== 47 /* / */) {
       depth++;
       if (depth > maxDepth) {
@@ -303,45 +324,51 @@ function lineOfNode(node: FxpNode, lines: readonly number[]): number {
 
 function toElement(node: FxpNode, inScope: ReadonlyMap<string, string>, lines: readonly number[]): XmlElement {
   const qualified = elementNameOf(node) ?? '';
-  const rawAttributes = (node[':@'] ?? {}) as Record<string, unknown>;
-  const scope = new Map(inScope);
-  for (const [key, value] of Object.entries(rawAttributes)) {
-    if (key === 'xmlns') scope.set('', String(value));
-    else if (key.startsWith('xmlns:')) scope.set(key.slice(6), String(value));
+  const rawAttributes = node[':@'] as Record<string, unknown> | undefined;
+  const attributeNames = rawAttributes ? Object.keys(rawAttributes) : [];
+  // The scope is copied only where a declaration changes it: most elements declare nothing.
+  let scope = inScope;
+  for (const key of attributeNames) {
+    if (key !== 'xmlns' && !key.startsWith('xmlns:')) continue;
+    if (scope === inScope) scope = new Map(inScope);
+    (scope as Map<string, string>).set(key === 'xmlns' ? '' : key.slice(6), String(rawAttributes?.[key]));
   }
   const colon = qualified.indexOf(':');
   const prefix = colon < 0 ? '' : qualified.slice(0, colon);
   const namespace = scope.get(prefix) || undefined;
 
   const attributes: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [key, value] of Object.entries(rawAttributes)) {
+  for (const key of attributeNames) {
     if (key === 'xmlns' || key.startsWith('xmlns:')) continue;
     const attrColon = key.indexOf(':');
     if (attrColon >= 0) {
       const attrNs = scope.get(key.slice(0, attrColon));
       if (attrNs === XSI_NS || attrNs === XMLNS_NS) continue;
     }
-    attributes[localName(key)] = decodeEntities(String(value));
+    attributes[localName(key)] = decodeEntities(String(rawAttributes?.[key]));
   }
 
   const children: XmlElement[] = [];
-  const texts: string[] = [];
-  for (const child of asNodeList(node[qualified])) {
-    if ('#text' in child) {
-      texts.push(String(child['#text']));
-      continue;
+  let text = '';
+  const content = node[qualified];
+  if (Array.isArray(content)) {
+    for (const child of content as unknown[]) {
+      if (typeof child !== 'object' || child === null) continue;
+      const childNode = child as FxpNode;
+      if ('#text' in childNode) text = text === '' ? String(childNode['#text']) : `${text} ${String(childNode['#text'])}`;
+      else if (elementNameOf(childNode) !== undefined) children.push(toElement(childNode, scope, lines));
     }
-    if (elementNameOf(child) !== undefined) children.push(toElement(child, scope, lines));
   }
-  return {
-    name: localName(qualified),
-    ...(prefix ? { prefix } : {}),
-    ...(namespace ? { namespace } : {}),
+  const element: { -readonly [K in keyof XmlElement]: XmlElement[K] } = {
+    name: colon < 0 ? qualified : qualified.slice(colon + 1),
     attributes,
     children,
-    text: decodeEntities(texts.join(' ')).trim(),
+    text: text === '' ? '' : decodeEntities(text).trim(),
     line: lineOfNode(node, lines),
   };
+  if (prefix) element.prefix = prefix;
+  if (namespace) element.namespace = namespace;
+  return element;
 }
 
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
