@@ -77,6 +77,9 @@ function readBookingLimit(message: XmlElement, update: AriUpdate): void {
     return;
   }
   if (type !== 'SetLimit') throw unsupportedLimit(message, type);
+  // Kept together with a RatePlanCode when the partner sends one (a per-plan allotment): the ledger
+  // counts rooms per room type and refuses that with a precise error, where widening it to the
+  // room type here would silently hand out rooms the partner meant for one plan.
   update.available = readInteger(message, 'BookingLimit', BOOKING_LIMIT_RANGE) as number;
 }
 
