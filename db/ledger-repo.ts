@@ -8,8 +8,8 @@ import { appendOutbox, OUTBOX_TOPIC_LEDGER_CHANGED } from './outbox-repo';
 import type { StoredProperty } from './properties-repo';
 
 /**
- * Lock order. Every writer of inventory_cells locks its rows with SELECT … FOR UPDATE ordered by
- * (room_type_id, stay_date) before changing them, so two transactions touching overlapping cells
+ * Lock order. Every writer of inventory_cells creates missing rows and then locks its rows with
+ * SELECT … FOR UPDATE, both ordered by (room_type_id, stay_date), before changing them, so two transactions touching overlapping cells
  * always queue instead of deadlocking. ARI batches additionally lock their property row first,
  * which serialises batches of one property (and gives them a strictly increasing batch version).
  */
@@ -44,6 +44,7 @@ export async function applyAriPlan(trx: DbHandle, stored: StoredProperty, plan: 
     await trx.raw(
       `INSERT INTO inventory_cells (property_id, room_type_id, stay_date, total)
        SELECT ?, p.room_type_id, p.stay_date, rt.rooms FROM ${patch} JOIN room_types rt ON rt.id = p.room_type_id
+       ORDER BY p.room_type_id, p.stay_date
        ON CONFLICT DO NOTHING`,
       params,
     );
@@ -172,6 +173,7 @@ export async function reserveRooms(trx: DbHandle, stored: StoredProperty, reques
   await trx.raw(
     `INSERT INTO inventory_cells (property_id, room_type_id, stay_date, total)
      SELECT ?, p.room_type_id, p.stay_date, rt.rooms FROM ${cells} JOIN room_types rt ON rt.id = p.room_type_id
+     ORDER BY p.room_type_id, p.stay_date
      ON CONFLICT DO NOTHING`,
     bind(stored.id, ...params),
   );

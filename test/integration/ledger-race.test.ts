@@ -93,6 +93,30 @@ describe('ledger under concurrency', () => {
     expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThan(0);
   });
 
+  it('bookings and ARI pushes creating the same new nights in opposite orders never deadlock', async () => {
+    // Nights nobody has written yet: the rows are created by the racing transactions themselves.
+    const from = '2028-01-01';
+    const roomTypes = ['DBL', 'TWN', 'STE'];
+    const work = Array.from({ length: 48 }, (_, i) => {
+      const order = i % 2 === 0 ? roomTypes : [...roomTypes].reverse();
+      if (i % 8 === 7) {
+        return applyAriBatch(t.db, 'RACE', {
+          updates: order.map((roomType) => ({ roomType, from, to: addDays(from, 40), total: 30 })).reverse(),
+        });
+      }
+      return reserveStay(t.db, 'RACE', {
+        source: 'race',
+        externalRef: `fresh-${i}`,
+        stays: order.map((roomType) => ({ roomType, checkIn: addDays(from, i % 5), checkOut: addDays(from, 30 + (i % 5)), rooms: 1 })),
+      });
+    });
+    const failures = (await Promise.allSettled(work))
+      .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      .map((f) => f.reason as Error)
+      .filter((e) => !(e instanceof SoldOutError));
+    expect(failures.map((e) => e.message.slice(0, 200))).toEqual([]);
+  });
+
   it('50 concurrent overlapping ARI batches: last committed wins per cell, versions only go up', async () => {
     const from = '2027-08-01';
     const batches = Array.from({ length: 50 }, (_, i) => {
