@@ -26,7 +26,10 @@ export function registerServe(program: Command): void {
           db: rt.db,
           logger: rt.logger,
           registry,
-          ...(rt.env.REDIS_URL ? { redisUrl: rt.env.REDIS_URL } : {}),
+          queuePrefix: rt.env.TIDEWATER_QUEUE_PREFIX,
+        leaseMs: rt.env.TIDEWATER_CHANNEL_LEASE_MS,
+        ...(rt.env.TIDEWATER_ALERT_WEBHOOK ? { health: { alertWebhook: rt.env.TIDEWATER_ALERT_WEBHOOK } } : {}),
+        ...(rt.env.REDIS_URL ? { redisUrl: rt.env.REDIS_URL } : {}),
           ...(rt.env.DATABASE_URL ? { listenUrl: rt.env.DATABASE_URL } : {}),
         });
       }

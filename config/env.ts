@@ -8,6 +8,9 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   TIDEWATER_DATA_DIR: z.string().default(path.resolve('.tidewater')),
   TIDEWATER_MAX_BODY: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 5mb').default('5mb'),
+  TIDEWATER_QUEUE_PREFIX: z.string().regex(/^[\w:.-]+$/, 'letters, digits and : . - _ only').default('tidewater'),
+  TIDEWATER_CHANNEL_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(20_000),
+  TIDEWATER_ALERT_WEBHOOK: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

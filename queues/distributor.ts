@@ -50,7 +50,7 @@ export function startDistribution(options: DistributionOptions): Distribution {
     metrics,
     connectors,
     pacer: new ChannelPacer(),
-    health: { ...defaultHealthPolicy, ...(process.env.TIDEWATER_ALERT_WEBHOOK ? { alertWebhook: process.env.TIDEWATER_ALERT_WEBHOOK } : {}), ...options.health },
+    health: { ...defaultHealthPolicy, ...options.health },
     workerId: `worker-${process.pid}-${randomUUID().slice(0, 8)}`,
     ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
   };
