@@ -213,10 +213,11 @@ export interface ChannelRow {
   critical: boolean;
   consecutive_failures: number;
   next_attempt_at: Date | null;
+  last_success_at: Date | null;
 }
 
 export async function findChannelRow(db: DbHandle, channelId: number): Promise<ChannelRow | undefined> {
-  return db('channels').where({ id: channelId }).first<ChannelRow | undefined>('id', 'property_id', 'code', 'critical', 'consecutive_failures', 'next_attempt_at');
+  return db('channels').where({ id: channelId }).first<ChannelRow | undefined>('id', 'property_id', 'code', 'critical', 'consecutive_failures', 'next_attempt_at', 'last_success_at');
 }
 
 export async function recordChannelSuccess(db: DbHandle, channelId: number): Promise<void> {

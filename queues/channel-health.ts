@@ -1,5 +1,6 @@
 import { addDays, todayIn } from '../core/dates';
 import type { Logger } from '../config/logger';
+import type { Knex } from 'knex';
 import type { Db } from '../db/connection';
 import { markChannelsDirty } from '../db/sync-repo';
 import type { DistributionMetrics } from './metrics';
@@ -95,13 +96,21 @@ export async function liftSafetyBuffer(deps: HealthDeps, propertyId: number, cha
   return true;
 }
 
-async function resyncOtherChannels(trx: Db | import('knex').Knex.Transaction, propertyId: number, excludedCodes: string[], timezone: string, horizonDays: number): Promise<void> {
+async function resyncOtherChannels(trx: Knex.Transaction, propertyId: number, excludedCodes: string[], timezone: string, horizonDays: number): Promise<void> {
   const others = await trx('channels')
     .where({ property_id: propertyId, active: true })
     .whereNotIn('code', excludedCodes)
     .pluck<number[]>('id');
   const today = todayIn(timezone);
-  await markChannelsDirty(trx, others, { from: addDays(today, -1), to: addDays(today, horizonDays) });
+  // Everything from yesterday to the horizon, or to the last night the ledger knows if that is later.
+  const [last] = await trx.raw<{ rows: { last: string | null }[] }>(
+    `SELECT GREATEST((SELECT max(stay_date) FROM inventory_cells WHERE property_id = ?),
+                     (SELECT max(stay_date) FROM rate_cells WHERE property_id = ?))::text AS last`,
+    [propertyId, propertyId],
+  ).then((r) => r.rows);
+  const horizon = addDays(today, horizonDays);
+  const to = last?.last && last.last > horizon ? last.last : horizon;
+  await markChannelsDirty(trx, others, { from: addDays(today, -1), to });
 }
 
 async function sendAlert(deps: HealthDeps, body: Record<string, string>): Promise<void> {

@@ -30,6 +30,7 @@ export interface DistributionOptions {
   pollMs?: number;
   sweepMs?: number;
   leaseMs?: number;
+  coalesceMs?: number;
 }
 
 export interface Distribution {
@@ -53,6 +54,7 @@ export function startDistribution(options: DistributionOptions): Distribution {
     health: { ...defaultHealthPolicy, ...options.health },
     workerId: `worker-${process.pid}-${randomUUID().slice(0, 8)}`,
     ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    ...(options.coalesceMs !== undefined ? { coalesceMs: options.coalesceMs } : {}),
   };
   const batchIntervalMs = (type: string) => connectors.get(type)?.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS;
   const scheduler: SyncScheduler = options.redisUrl

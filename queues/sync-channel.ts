@@ -34,6 +34,7 @@ export interface SyncDeps {
   /** Identifies this worker in channel leases. */
   workerId?: string;
   leaseMs?: number;
+  coalesceMs?: number;
 }
 
 export type SyncOutcome =
@@ -44,7 +45,10 @@ export type SyncOutcome =
   | { status: 'gone' };
 
 const DEFAULT_LEASE_MS = 20_000;
+/** At most one sync per channel this often: a burst of changes to a cell becomes one message per window. */
+export const DEFAULT_COALESCE_MS = 250;
 const MAX_ROUNDS = 5;
+const DIRTY_READ_LIMIT = 5000;
 
 /**
  * Brings one channel up to date with the ledger. Holds the channel's lease throughout, so it is the
@@ -54,12 +58,19 @@ const MAX_ROUNDS = 5;
  */
 export async function syncChannel(deps: SyncDeps, channelId: number): Promise<SyncOutcome> {
   const { db, logger } = deps;
-  const owner = deps.workerId ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+  // One owner per run, not per process: two jobs of one process must not share a channel's lease.
+  const owner = `${deps.workerId ?? `worker-${process.pid}`}:${randomUUID().slice(0, 8)}`;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const channelRow = await findChannelRow(db, channelId);
   if (!channelRow) return { status: 'gone' };
   if (channelRow.next_attempt_at && channelRow.next_attempt_at.getTime() > Date.now()) {
     return { status: 'backoff', retryAt: channelRow.next_attempt_at.getTime(), error: 'waiting for the next attempt' };
+  }
+  // Coalescing window: at most one sync per window per channel, across all workers. Changes that
+  // arrive meanwhile are sent together, with their latest values, when it ends.
+  const coalesceMs = deps.coalesceMs ?? DEFAULT_COALESCE_MS;
+  if (channelRow.last_success_at && channelRow.last_success_at.getTime() + coalesceMs > Date.now()) {
+    return { status: 'busy', retryAt: channelRow.last_success_at.getTime() + coalesceMs };
   }
   if (!(await claimChannelLease(db, channelId, owner, leaseMs))) return { status: 'busy', retryAt: Date.now() + 250 };
 
@@ -67,8 +78,11 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
   let cells = 0;
   let lagMs: number | null = null;
   try {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const dirty = await readDirtyRanges(db, channelId);
+    // Another round only while a round hit the read limit (a backlog); changes that arrive during a
+    // round wait for the next window, so that a burst of changes becomes one message per window.
+    for (let round = 0, full = true; round < MAX_ROUNDS && full; round++) {
+      const dirty = await readDirtyRanges(db, channelId, DIRTY_READ_LIMIT);
+      full = dirty.length === DIRTY_READ_LIMIT;
       if (dirty.length === 0) break;
       const stored = await findPropertyById(db, channelRow.property_id);
       const channel = stored?.property.channels.find((c) => c.code === channelRow.code);
@@ -114,10 +128,13 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
       lagMs = Date.now() - oldest;
       if (!isEmptyView(changes)) deps.metrics.syncLag.observe({ channel_type: channel.type }, lagMs / 1000);
     }
-    await recordChannelSuccess(db, channelId);
     const more = (await readDirtyRanges(db, channelId, 1)).length > 0;
-    // Fully synced again: if this channel's failure had engaged a safety buffer, lift it.
-    if (!more) await liftSafetyBuffer(healthDeps(deps), channelRow.property_id, channelId);
+    // Only a message the channel accepted proves a failing channel has recovered; a run with
+    // nothing to send says nothing about it.
+    const healthy = messages > 0 || channelRow.consecutive_failures === 0;
+    if (healthy) await recordChannelSuccess(db, channelId);
+    // Recovered and fully synced again: if this channel's failure had engaged a safety buffer, lift it.
+    if (healthy && !more) await liftSafetyBuffer(healthDeps(deps), channelRow.property_id, channelId);
     if (messages > 0) await logDelivery(db, { channelId, messages, cells, lagMs, outcome: 'synced' });
     return messages === 0 && cells === 0 && lagMs === null ? { status: 'idle' } : { status: 'synced', messages, cells, lagMs, more };
   } catch (error) {

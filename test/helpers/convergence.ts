@@ -49,9 +49,25 @@ export async function expectedChannelCells(db: Db, propertyCode: string, channel
 }
 
 /** The cells where a sample channel's store differs from what it should show (empty when converged). */
-export async function channelDrift(db: Db, propertyCode: string, channelCode: string, sample: SampleChannel, from: string, to: string): Promise<string[]> {
+export async function channelDrift(
+  db: Db,
+  propertyCode: string,
+  channelCode: string,
+  sample: SampleChannel,
+  from: string,
+  to: string,
+  fields: 'all' | 'rates' = 'all',
+): Promise<string[]> {
   const expected = await expectedChannelCells(db, propertyCode, channelCode, from, to);
   const drift: string[] = [];
+  if (fields === 'rates') {
+    for (const cell of expected.rates) {
+      if (cell.rate === null) continue;
+      const got = sample.store.rates.get(`${cell.roomType}|${cell.ratePlan}|${cell.date}`);
+      if (got?.rate !== cell.rate) drift.push(`${cell.roomType}/${cell.ratePlan} ${cell.date} rate: ledger ${cell.rate}, channel ${got?.rate}`);
+    }
+    return drift;
+  }
   for (const cell of expected.inventory) {
     const got = sample.store.inventory.get(`${cell.roomType}|${cell.date}`);
     // A night the ledger never changed from its default need not have been sent yet.
