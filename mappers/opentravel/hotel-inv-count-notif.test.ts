@@ -111,6 +111,14 @@ describe('OTA_HotelInvCountNotifRQ', () => {
     expect(xmlErrorOf(() => readHotelInvCountNotif(message(body), { standard: 'alpinebits' }))).toMatchObject({ problem: 'unsupported-value' });
   });
 
+  it('renders only Version on the root for AlpineBits, whose schema allows no other payload attribute', () => {
+    const update = { roomType: 'DOUBLE', from: '2027-03-01', to: '2027-03-02', available: 2 };
+    const alpine = renderHotelInvCountNotif({ hotelCode: '123', echoToken: 'e1', target: 'Test', updates: [update], standard: 'alpinebits' }, FIXED_NOW);
+    expect(alpine).toMatch(/<OTA_HotelInvCountNotifRQ xmlns="http:\/\/www.opentravel.org\/OTA\/2003\/05" Version="3.000">/);
+    const ota = renderHotelInvCountNotif({ hotelCode: '123', echoToken: 'e1', updates: [update] }, FIXED_NOW);
+    expect(ota).toMatch(/EchoToken="e1" TimeStamp="2027-02-20T08:30:01\+00:00"/);
+  });
+
   it('refuses to render what it cannot carry', () => {
     const base = { roomType: '1001', from: '2027-03-01', to: '2027-03-01' };
     expect(() => renderHotelInvCountNotif({ hotelCode: '998877', updates: [{ ...base, stopSell: true }] })).toThrow(/stopSell cannot be sent/);

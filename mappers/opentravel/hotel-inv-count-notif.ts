@@ -12,7 +12,7 @@ import type { AriUpdate } from '../../core/ari';
 import type { IsoDate } from '../../core/dates';
 import type { XmlWarning } from '../xml/errors';
 import { attribute, childElement, childElements, errorAt, type XmlElement } from '../xml/parse';
-import { renderXmlDocument, type XmlNode } from '../xml/write';
+import { renderXmlDocument, type XmlAttributeValue, type XmlNode } from '../xml/write';
 import {
   assertLength,
   assertOnlyFields,
@@ -183,10 +183,20 @@ export function renderHotelInvCountNotif(message: HotelInvCountNotifInput, now?:
   if (inventories.length === 0) inventories.push({ name: 'Inventory' });
   return renderXmlDocument({
     name: HOTEL_INV_COUNT_NOTIF_RQ,
-    attributes: headerAttributes(message, SCHEMA_VERSION, now),
+    attributes: rootAttributes(message, now),
     children: [
       message.completeSet && { name: 'UniqueID', attributes: { Type: '16', ID: '1', Instance: 'CompleteSet' } },
       { name: 'Inventories', attributes: { HotelCode: message.hotelCode }, children: inventories },
     ],
   });
+}
+
+/**
+ * The AlpineBits schema allows only Version on this root: an EchoToken, TimeStamp or Target that
+ * OpenTravel partners expect would make the message invalid for an AlpineBits server.
+ */
+function rootAttributes(message: HotelInvCountNotifInput, now?: () => Date): Record<string, XmlAttributeValue> {
+  const attributes = headerAttributes(message, SCHEMA_VERSION, now);
+  if (message.standard !== 'alpinebits') return attributes;
+  return { xmlns: attributes.xmlns, Version: attributes.Version };
 }
