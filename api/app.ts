@@ -7,6 +7,7 @@ import { ariRouter } from './ari-router';
 import { authenticate } from './auth';
 import { healthRouter, type Pingable } from './health-router';
 import { createApiMetrics, type ApiMetrics } from './metrics';
+import { otaRouter } from './ota-router';
 import { problemHandler } from './problem';
 import { propertiesRouter } from './properties-router';
 
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRouter(deps.db, metrics, deps.redis));
+  app.use(otaRouter(deps.db, { logger: deps.logger, metrics, maxBody: deps.maxBody ?? '5mb' }));
   app.use(express.json({ limit: deps.maxBody ?? '5mb', type: ['application/json', 'application/*+json'] }));
   app.use('/v1', authenticate(deps.db));
   app.use(propertiesRouter(deps.db));

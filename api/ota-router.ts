@@ -1,0 +1,142 @@
+/**
+ * `POST /ota/v1`: the OpenTravel XML endpoint for PMSs and other partners that push ARI as
+ * OTA_HotelAvailNotifRQ, OTA_HotelInvCountNotifRQ or OTA_HotelRateAmountNotifRQ.
+ *
+ * - Body: the raw XML message, whatever the Content-Type (text/xml, application/xml,
+ *   application/soap+xml, none): partners label it every way there is. Up to `maxBody` (5 MB);
+ *   a larger body is answered with an RS whose Errors say so, without reading the rest.
+ * - Answer: always HTTP 200 with the matching `…RS` (`Success`, `Success` + `Warnings`, or
+ *   `Errors`), the request's EchoToken echoed. Authentication failures too: a missing or unknown
+ *   key is `Errors` Type 4 (authentication) Code 497, a key of another property or role Type 6
+ *   (authorization) Code 497. OTA partners treat any non-200 as a transport failure and retry it
+ *   forever; an RS tells them exactly what is wrong.
+ * - Auth: HTTP Basic with the API key as password (what most XML partners can send), or Bearer.
+ * - Which property: HotelCode (AvailStatusMessages / Inventories / RateAmountMessages) names the
+ *   property with that code, or a property with an active `pms` or `ota-xml` channel whose
+ *   `hotelCode` it is; when several match, the API key's own property. The key must belong to it
+ *   (role pms or admin). Matched through a channel, InvTypeCode and RatePlanCode are read through
+ *   that channel's code mapping first, then as Tidewater codes; an unknown code is an Error naming
+ *   it (402 room type, 249 rate plan) and nothing is written. Unknown HotelCode: Error 392.
+ * - A message without the OpenTravel namespace is read anyway, with a Warning.
+ * - Idempotency: EchoToken + SHA-256 of the body (the hash alone without EchoToken); a resent
+ *   message replays the first answer and changes nothing.
+ *
+ * The work itself is services/ota-xml-service.ts; this file only moves bytes and credentials.
+ */
+import { Router, type Request } from 'express';
+import type { Logger } from '../config/logger';
+import type { Db } from '../db/connection';
+import { findApiKey } from '../db/api-keys-repo';
+import { XmlMessageError } from '../mappers/xml/errors';
+import { handleOtaXml, OTA_ARI_ROLES } from '../services/ota-xml-service';
+import { authorize, extractKey } from './auth';
+import type { ApiMetrics } from './metrics';
+
+export interface OtaRouterOptions {
+  logger: Logger;
+  metrics: ApiMetrics;
+  /** Largest accepted body, e.g. '5mb' (TIDEWATER_MAX_BODY). */
+  maxBody: string;
+}
+
+/** What the router keeps of a body: all of it, or only its head when it exceeds the limit. */
+interface ReadBody {
+  bytes: Buffer;
+  tooLarge: boolean;
+}
+
+export function otaRouter(db: Db, options: OtaRouterOptions): Router {
+  const router = Router();
+  const maxBytes = parseByteSize(options.maxBody);
+
+  router.post('/ota/v1', async (req, res) => {
+    const body = await readBody(req, maxBytes);
+    const key = extractKey(req.header('authorization'));
+    const principal = key !== undefined ? await findApiKey(db, key) : undefined;
+    if (principal) res.locals.principal = principal;
+    const encoding = (req.header('content-encoding') ?? 'identity').toLowerCase();
+    const transportError = body.tooLarge
+      ? new XmlMessageError({ problem: 'too-large', reason: `the message is larger than ${options.maxBody}` })
+      : encoding !== 'identity'
+        ? new XmlMessageError({ problem: 'not-xml', reason: `Content-Encoding ${encoding} is not supported; send the XML uncompressed` })
+        : undefined;
+
+    const answer = await handleOtaXml(
+      db,
+      body.bytes,
+      {
+        principal,
+        authorize: (propertyCode) => {
+          authorize(res, propertyCode, OTA_ARI_ROLES);
+        },
+      },
+      { maxBytes, ...(transportError ? { transportError } : {}) },
+    );
+    if (answer.unexpected !== undefined) {
+      options.logger.error({ err: answer.unexpected, requestId: res.locals.requestId, path: req.path }, 'OTA message failed unexpectedly');
+    }
+    if (answer.result && answer.propertyCode !== undefined) options.metrics.ariCellsApplied.inc({ property: answer.propertyCode }, answer.result.cells);
+    // Answer in the media type the partner used when it is an XML one: some SOAP-era clients
+    // refuse application/xml.
+    const requestType = (req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+    const type = requestType === 'text/xml' || requestType === 'application/soap+xml' ? 'text/xml' : 'application/xml';
+    if (body.tooLarge) res.setHeader('connection', 'close');
+    res.status(200).type(`${type}; charset=utf-8`).send(answer.xml);
+  });
+
+  return router;
+}
+
+/**
+ * Reads the body up to `maxBytes`. Past the limit it keeps only what it has (the head, enough to
+ * find the root element and EchoToken for the answer) and stops reading, so a huge upload costs
+ * neither memory nor time.
+ */
+function readBody(req: Request, maxBytes: number): Promise<ReadBody> {
+  const declared = Number(req.header('content-length'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (tooLarge: boolean) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      resolve({ bytes: Buffer.concat(chunks), tooLarge });
+    };
+    const onData = (chunk: Buffer) => {
+      if (size + chunk.length > maxBytes) {
+        chunks.push(chunk.subarray(0, Math.max(0, Math.min(chunk.length, 4096 - size))));
+        // Drain (and discard) the rest so the client can read the answer instead of a reset.
+        req.resume();
+        finish(true);
+        return;
+      }
+      size += chunk.length;
+      chunks.push(chunk);
+    };
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      // The announced size is enough to refuse; read one chunk only, for the root and EchoToken.
+      req.once('data', (chunk: Buffer) => {
+        chunks.push(chunk.subarray(0, 4096));
+        req.resume();
+        finish(true);
+      });
+      req.once('end', () => finish(true));
+      req.once('error', reject);
+      return;
+    }
+    req.on('data', onData);
+    req.once('end', () => finish(false));
+    req.once('error', (error) => (done ? undefined : reject(error)));
+  });
+}
+
+/** '5mb', '512kb', '1048576' → bytes (the TIDEWATER_MAX_BODY forms). */
+export function parseByteSize(value: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(value);
+  if (!match) throw new RangeError(`not a size such as 5mb: "${value}"`);
+  const unit = (match[2] ?? 'b').toLowerCase();
+  const factor = unit === 'gb' ? 1024 ** 3 : unit === 'mb' ? 1024 ** 2 : unit === 'kb' ? 1024 : 1;
+  return Math.floor(Number(match[1]) * factor);
+}

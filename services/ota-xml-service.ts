@@ -1,0 +1,374 @@
+/**
+ * The OpenTravel XML endpoint (`POST /ota/v1`) without HTTP: one raw message in, one `…RS` out.
+ * The router and the fuzz test both call `handleOtaXml`, so what the fuzz test proves (every answer
+ * is an RS, an answer with Errors never wrote anything) holds for the endpoint.
+ *
+ * Order of work, cheapest refusal first: authentication (before a byte is parsed), the hardened
+ * reader (size, DOCTYPE, depth), the message mapper, the property and its code mapping, then
+ * `applyAriBatch`: the JSON API's validation, transaction, outbox row and idempotency. Nothing before
+ * `applyAriBatch` writes, and `applyAriBatch` writes all or nothing, so an `Errors` answer always
+ * means the ledger is untouched.
+ */
+import { createHash } from 'node:crypto';
+import type { AriUpdate } from '../core/ari';
+import { AuthenticationError, TidewaterError } from '../core/errors';
+import { findRatePlan, findRoomType, type ChannelConfig, type Property } from '../core/property';
+import type { ApiKeyPrincipal } from '../db/api-keys-repo';
+import type { Db } from '../db/connection';
+import { findProperty, type StoredProperty } from '../db/properties-repo';
+import { OTA_NAMESPACE, readHeader, type OtaHeader } from '../mappers/opentravel/common';
+import { HOTEL_AVAIL_NOTIF_RQ, readHotelAvailNotif } from '../mappers/opentravel/hotel-avail-notif';
+import { HOTEL_INV_COUNT_NOTIF_RQ, readHotelInvCountNotif } from '../mappers/opentravel/hotel-inv-count-notif';
+import { HOTEL_RATE_AMOUNT_NOTIF_RQ, readHotelRateAmountNotif, type RateAmountDetail } from '../mappers/opentravel/hotel-rate-amount-notif';
+import { renderOtaResponse, toOtaErrors, type OtaNotice } from '../mappers/opentravel/response';
+import { XmlMessageError, type XmlWarning } from '../mappers/xml/errors';
+import { childElement, DEFAULT_MAX_BYTES, parseXml, type XmlElement } from '../mappers/xml/parse';
+import { applyAriBatch, type AriResult } from './ari-service';
+
+/** Roles that may push ARI, as on `POST /v1/properties/{code}/ari`. */
+export const OTA_ARI_ROLES = ['admin', 'pms'] as const;
+
+/** The idempotency namespace of XML pushes, apart from JSON `Idempotency-Key` values. */
+export const OTA_IDEMPOTENCY_SOURCE = 'ota-xml';
+
+/** Channel types whose `hotelCode` is how a partner pushing to Tidewater names the property. */
+export const HOTEL_CODE_CHANNEL_TYPES = ['pms', 'ota-xml'] as const;
+
+const NOT_YET = new Set(['OTA_HotelResNotifRQ', 'OTA_ReadRQ', 'OTA_NotifReportRQ']);
+
+/**
+ * The RS for each RQ a partner may send. Roots we do not process still get their own RS (with
+ * Errors), since partners match answers by root; only roots absent here get the fallback.
+ */
+const RESPONSE_ROOTS: Readonly<Record<string, string>> = {
+  [HOTEL_AVAIL_NOTIF_RQ]: 'OTA_HotelAvailNotifRS',
+  [HOTEL_INV_COUNT_NOTIF_RQ]: 'OTA_HotelInvCountNotifRS',
+  [HOTEL_RATE_AMOUNT_NOTIF_RQ]: 'OTA_HotelRateAmountNotifRS',
+  OTA_HotelResNotifRQ: 'OTA_HotelResNotifRS',
+  OTA_ReadRQ: 'OTA_ResRetrieveRS',
+  OTA_NotifReportRQ: 'OTA_NotifReportRS',
+  OTA_HotelRatePlanNotifRQ: 'OTA_HotelRatePlanNotifRS',
+  OTA_HotelInvNotifRQ: 'OTA_HotelInvNotifRS',
+  OTA_HotelBookingRuleNotifRQ: 'OTA_HotelBookingRuleNotifRS',
+  OTA_HotelDescriptiveContentNotifRQ: 'OTA_HotelDescriptiveContentNotifRS',
+  OTA_HotelResModifyNotifRQ: 'OTA_HotelResModifyNotifRS',
+  OTA_PingRQ: 'OTA_PingRS',
+};
+/**
+ * For what is not XML or names no OpenTravel request: the acknowledgement of the endpoint's most
+ * common message. Any valid RS would do; this one is schema-valid with just `Errors`.
+ */
+export const FALLBACK_RESPONSE_ROOT = 'OTA_HotelAvailNotifRS';
+
+/** WarningsType allows 99 Warning elements. */
+const MAX_WARNINGS = 99;
+/** OpenTravel EWT 11: advisory. */
+const ADVISORY = '11';
+
+export interface OtaCaller {
+  /** The API key's owner; undefined when no key or an unknown one was sent. */
+  principal: ApiKeyPrincipal | undefined;
+  /** Throws (ForbiddenError) unless the caller may push ARI to the property: api/auth.ts `authorize`. */
+  authorize(propertyCode: string): void;
+}
+
+export interface OtaXmlOptions {
+  /** Largest accepted message in bytes; default 5 MB. */
+  maxBytes?: number;
+  /** Set by the transport when it could not read the whole body (too large): answered as Errors. */
+  transportError?: XmlMessageError;
+  now?: Date;
+}
+
+export interface OtaXmlAnswer {
+  /** The RS document, always schema-valid. */
+  xml: string;
+  root: string;
+  status: 'success' | 'warnings' | 'errors';
+  /** The property the message was applied to, once known. */
+  propertyCode?: string;
+  /** What `applyAriBatch` answered, when the message reached the ledger. */
+  result?: AriResult;
+  /** An error that is not one of ours: the RS says only "System error", the caller should log this. */
+  unexpected?: unknown;
+}
+
+/** One OpenTravel message in, its RS out. Never throws for anything the message contains. */
+export async function handleOtaXml(db: Db, body: string | Uint8Array, caller: OtaCaller, options: OtaXmlOptions = {}): Promise<OtaXmlAnswer> {
+  const sniffed = sniffRequest(body);
+  let responseRoot = RESPONSE_ROOTS[sniffed.root ?? ''] ?? FALLBACK_RESPONSE_ROOT;
+  let header: OtaHeader = sniffed.echoToken !== undefined ? { echoToken: sniffed.echoToken } : {};
+  let propertyCode: string | undefined;
+  const warnings: OtaNotice[] = [];
+  const respond = (errors: OtaNotice[], extra: Partial<OtaXmlAnswer> = {}): OtaXmlAnswer => {
+    const shown = capWarnings(warnings);
+    const xml = renderOtaResponse(
+      {
+        root: responseRoot,
+        ...(header.echoToken !== undefined ? { echoToken: header.echoToken } : {}),
+        ...(header.target !== undefined ? { target: header.target } : {}),
+        errors,
+        warnings: shown,
+      },
+      options.now ? () => options.now as Date : undefined,
+    );
+    const status = errors.length > 0 ? 'errors' : shown.length > 0 ? 'warnings' : 'success';
+    return { xml, root: responseRoot, status, ...(propertyCode !== undefined ? { propertyCode } : {}), ...extra };
+  };
+
+  try {
+    if (options.transportError) throw options.transportError;
+    // Before parsing: an anonymous sender must not get to spend our CPU on 5 MB of XML.
+    if (!caller.principal) {
+      throw new AuthenticationError('send HTTP Basic auth with the API key as password, or Authorization: Bearer <api key>');
+    }
+    const root = parseXml(body, { maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES });
+    responseRoot = RESPONSE_ROOTS[root.name] ?? FALLBACK_RESPONSE_ROOT;
+    header = readHeader(root);
+    const message = readMessage(root);
+    if (root.namespace !== OTA_NAMESPACE) {
+      // Tolerated: several PMSs send the OpenTravel elements without xmlns (or with a dated one),
+      // and the message means the same. Said back as a warning so the integrator can fix it.
+      warnings.push({
+        type: ADVISORY,
+        tag: root.name,
+        text:
+          root.namespace === undefined
+            ? `${root.name} has no namespace; read as OpenTravel (xmlns="${OTA_NAMESPACE}")`
+            : `${root.name} is in namespace ${root.namespace}; read as OpenTravel (${OTA_NAMESPACE})`,
+      });
+    }
+    warnings.push(...message.warnings.map(warningNotice));
+
+    const hotel = await resolveHotel(db, message.hotelCode, message.container, caller.principal);
+    caller.authorize(hotel.stored.property.code);
+    propertyCode = hotel.stored.property.code;
+    if (message.rates) checkRates(message.rates, hotel.stored.property, warnings);
+    const updates = translateCodes(message.updates, hotel.stored.property, hotel.channel);
+
+    if (updates.length === 0) {
+      if (warnings.length === 0) throw new XmlMessageError({ problem: 'missing-field', reason: `${root.name} contains no update`, element: message.container.name, line: message.container.line });
+      warnings.push({ type: ADVISORY, text: 'nothing in the message is kept by Tidewater; the ledger is unchanged' });
+      return respond([]);
+    }
+    const result = await applyAriBatch(db, propertyCode, { updates }, {
+      idempotencyKey: idempotencyKeyOf(header.echoToken, body),
+      source: OTA_IDEMPOTENCY_SOURCE,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    return respond([], { result });
+  } catch (error) {
+    return respond(noticesOf(error), error instanceof TidewaterError ? {} : { unexpected: error });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+interface ReadMessage {
+  hotelCode: string;
+  /** The element that carries HotelCode, for error locations. */
+  container: XmlElement;
+  updates: AriUpdate[];
+  rates?: RateAmountDetail[];
+  warnings: XmlWarning[];
+}
+
+function readMessage(root: XmlElement): ReadMessage {
+  // /ota/v1 speaks OpenTravel; AlpineBits partners have their own endpoint, so no detection here.
+  const options = { standard: 'opentravel' as const };
+  switch (root.name) {
+    case HOTEL_AVAIL_NOTIF_RQ: {
+      const m = readHotelAvailNotif(root, options);
+      return { hotelCode: m.hotelCode, container: childElement(root, 'AvailStatusMessages') as XmlElement, updates: m.updates, warnings: m.warnings };
+    }
+    case HOTEL_INV_COUNT_NOTIF_RQ: {
+      const m = readHotelInvCountNotif(root, options);
+      const container = childElement(root, 'Inventories') as XmlElement;
+      if (m.completeSet) {
+        // "Replace everything you hold" would need the absent nights reset too; refused, not half-done.
+        throw refuse(container, 'a complete set (UniqueID Instance="CompleteSet") is not supported here; send the nights to change');
+      }
+      if (m.closedPeriods.length > 0) {
+        throw refuse(container, 'closing the whole hotel (AllInvCode without InvCounts) is not supported; send counts per InvTypeCode');
+      }
+      return { hotelCode: m.hotelCode, container, updates: m.updates, warnings: m.warnings };
+    }
+    case HOTEL_RATE_AMOUNT_NOTIF_RQ: {
+      const m = readHotelRateAmountNotif(root, options);
+      return { hotelCode: m.hotelCode, container: childElement(root, 'RateAmountMessages') as XmlElement, updates: m.updates, rates: m.rates, warnings: m.warnings };
+    }
+    default:
+      if (NOT_YET.has(root.name)) {
+        // Reservations come with the bookings work; until then a clear, retry-later answer.
+        throw new XmlMessageError({ problem: 'unsupported-message', reason: `${root.name} is not supported yet`, element: root.name, line: root.line, otaType: '3', otaCode: '450' });
+      }
+      throw new XmlMessageError({
+        problem: 'unsupported-message',
+        reason: `${root.name} is not accepted at /ota/v1; send ${HOTEL_AVAIL_NOTIF_RQ}, ${HOTEL_INV_COUNT_NOTIF_RQ} or ${HOTEL_RATE_AMOUNT_NOTIF_RQ}`,
+        element: root.name,
+        line: root.line,
+      });
+  }
+}
+
+function refuse(element: XmlElement, reason: string): XmlMessageError {
+  return new XmlMessageError({ problem: 'unsupported-value', reason, element: element.name, line: element.line });
+}
+
+function warningNotice(w: XmlWarning): OtaNotice {
+  return { type: ADVISORY, tag: w.element, text: `line ${w.line}, element <${w.element}>: ${w.reason}` };
+}
+
+function capWarnings(warnings: OtaNotice[]): OtaNotice[] {
+  if (warnings.length <= MAX_WARNINGS) return warnings;
+  return [...warnings.slice(0, MAX_WARNINGS - 1), { type: ADVISORY, text: `and ${warnings.length - MAX_WARNINGS + 1} more warnings` }];
+}
+
+/**
+ * Root and EchoToken from the first start tag, without parsing: what a refused message (not XML,
+ * too large, no credentials) is answered with, so the partner can still match the answer.
+ */
+function sniffRequest(body: string | Uint8Array): { root?: string; echoToken?: string } {
+  const head = typeof body === 'string' ? body.slice(0, 4096) : Buffer.from(body.subarray(0, 4096)).toString('latin1');
+  const tag = /^(?:\s|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)*<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)([^<>]*)/.exec(head.replace(/^\uFEFF|^\xEF\xBB\xBF/, ''));
+  if (!tag) return {};
+  const echo = /\sEchoToken\s*=\s*(?:"([^"&<]{1,128})"|'([^'&<]{1,128})')/.exec(tag[2] ?? '');
+  const echoToken = (echo?.[1] ?? echo?.[2])?.trim();
+  // Only printable ASCII is echoed from an unparsed message: the bytes may be in any encoding.
+  return { root: tag[1] as string, ...(echoToken && /^[\x20-\x7E]+$/.test(echoToken) ? { echoToken } : {}) };
+}
+
+/**
+ * EchoToken plus a hash of the exact bytes: a resend of the same message replays the first answer,
+ * while a partner that reuses one EchoToken for different content (many send a constant) still
+ * gets each new message applied. Without EchoToken the hash alone is the key.
+ */
+export function idempotencyKeyOf(echoToken: string | undefined, body: string | Uint8Array): string {
+  const hash = createHash('sha256').update(body).digest('hex');
+  return echoToken !== undefined ? `${echoToken.slice(0, 128)}|sha256:${hash}` : `sha256:${hash}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which property, which codes
+
+interface Hotel {
+  stored: StoredProperty;
+  /** The channel whose hotelCode matched: its code mapping translates the partner's codes. */
+  channel?: ChannelConfig;
+}
+
+/**
+ * HotelCode names the property with that code, or a property with an active `pms` or `ota-xml`
+ * channel whose `hotelCode` it is. Several may match (two properties can list the same extranet
+ * code): the API key's own property wins, with a channel match preferred to a code match since it
+ * brings a code mapping. If none of them is the key's, the first is returned for `authorize` to
+ * refuse. Nothing matches: Errors 392.
+ */
+async function resolveHotel(db: Db, hotelCode: string, container: XmlElement, principal: ApiKeyPrincipal): Promise<Hotel> {
+  const rows = await db('channels as c')
+    .join('properties as p', 'p.id', 'c.property_id')
+    .where('c.active', true)
+    .whereIn('c.type', HOTEL_CODE_CHANNEL_TYPES)
+    .whereRaw(`c.config->>'hotelCode' = ?`, [hotelCode])
+    .orderBy(['p.code', 'c.code'])
+    .select<Array<{ propertyCode: string; channelCode: string }>>('p.code as propertyCode', 'c.code as channelCode');
+  const own = rows.filter((r) => r.propertyCode === principal.propertyCode);
+  const ordered: Array<{ propertyCode: string; channelCode?: string }> = [
+    ...own,
+    { propertyCode: hotelCode },
+    ...rows.filter((r) => r.propertyCode !== principal.propertyCode),
+  ];
+  for (const candidate of ordered) {
+    const stored = await findProperty(db, candidate.propertyCode);
+    if (!stored) continue;
+    const channel = candidate.channelCode !== undefined ? stored.property.channels.find((ch) => ch.code === candidate.channelCode) : undefined;
+    return { stored, ...(channel ? { channel } : {}) };
+  }
+  throw new XmlMessageError({
+    problem: 'invalid-value',
+    reason: `HotelCode ${hotelCode} is neither a Tidewater property code nor the hotelCode of a property's pms or ota-xml channel`,
+    element: container.name,
+    line: container.line,
+    otaType: '3',
+    otaCode: '392',
+  });
+}
+
+/**
+ * A PMS pushing to Tidewater mostly uses Tidewater's own codes; a partner set up as a channel uses
+ * that channel's. So a code is read through the matched channel's mapping first, then as a
+ * Tidewater code. An unknown code is an error naming it, never a skipped update.
+ */
+function translateCodes(updates: readonly AriUpdate[], property: Property, channel: ChannelConfig | undefined): AriUpdate[] {
+  const rooms = inverse(channel?.roomTypes);
+  const plans = inverse(channel?.ratePlans);
+  const errors: OtaNotice[] = [];
+  const seen = new Set<string>();
+  const lookup = (code: string, mapping: Map<string, string[]>, known: (c: string) => boolean, kind: 'InvTypeCode' | 'RatePlanCode'): string | undefined => {
+    const mapped = mapping.get(code);
+    if (mapped && mapped.length === 1) return mapped[0];
+    const key = `${kind}|${code}`;
+    if (mapped && mapped.length > 1) {
+      if (!seen.has(key)) errors.push({ type: '3', code: '320', shortText: 'Invalid value', tag: kind, text: `${kind} ${code} is mapped to ${mapped.join(' and ')} by channel ${channel?.code ?? ''}; the mapping must name one` });
+    } else if (known(code)) {
+      return code;
+    } else if (!seen.has(key)) {
+      const where = channel ? ` nor mapped by channel ${channel.code}` : '';
+      errors.push(
+        kind === 'InvTypeCode'
+          ? { type: '3', code: '402', shortText: 'Invalid room type code', tag: kind, text: `InvTypeCode ${code} is not a room type of ${property.code}${where}` }
+          : { type: '3', code: '249', shortText: 'Invalid rate code', tag: kind, text: `RatePlanCode ${code} is not a rate plan of ${property.code}${where}` },
+      );
+    }
+    seen.add(key);
+    return undefined;
+  };
+  const translated = updates.map((u) => {
+    const roomType = lookup(u.roomType, rooms, (c) => findRoomType(property, c) !== undefined, 'InvTypeCode') ?? u.roomType;
+    const ratePlan = u.ratePlan !== undefined ? lookup(u.ratePlan, plans, (c) => findRatePlan(property, c) !== undefined, 'RatePlanCode') ?? u.ratePlan : undefined;
+    return { ...u, roomType, ...(ratePlan !== undefined ? { ratePlan } : {}) };
+  });
+  if (errors.length > 0) throw new OtaCodesError(errors);
+  return translated;
+}
+
+function inverse(mapping: Record<string, string> | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [ours, theirs] of Object.entries(mapping ?? {})) out.set(theirs, [...(out.get(theirs) ?? []), ours]);
+  return out;
+}
+
+/**
+ * A rate is stored in the property's currency as the amount the guest pays. A different currency
+ * is refused (no silent conversion); what the ledger cannot keep yet is said in Warnings.
+ */
+function checkRates(rates: readonly RateAmountDetail[], property: Property, warnings: OtaNotice[]): void {
+  const errors: OtaNotice[] = [];
+  const currencies = new Set(rates.map((r) => r.currency).filter((c): c is string => c !== undefined && c !== property.currency));
+  for (const currency of currencies) {
+    errors.push({ type: '3', code: '61', shortText: 'Invalid currency code', tag: 'CurrencyCode', text: `CurrencyCode ${currency} is not the currency of ${property.code} (${property.currency}); send amounts in ${property.currency}` });
+  }
+  if (errors.length > 0) throw new OtaCodesError(errors);
+  if (rates.some((r) => r.taxes === 'excluded')) {
+    warnings.push({ type: ADVISORY, tag: 'BaseByGuestAmt', text: 'AmountBeforeTax was stored as the rate: Tidewater keeps one amount per night and adds no taxes' });
+  }
+  if (rates.some((r) => r.occupancyRates.length > 1)) {
+    warnings.push({ type: ADVISORY, tag: 'BaseByGuestAmt', text: 'only the base occupancy amount (2 guests, or the one without NumberOfGuests) is stored; other occupancies are not kept yet' });
+  }
+  if (rates.some((r) => r.additionalGuestAmounts.length > 0)) {
+    warnings.push({ type: ADVISORY, tag: 'AdditionalGuestAmount', text: 'AdditionalGuestAmounts are not kept yet and were ignored' });
+  }
+}
+
+/** Errors about codes and currencies found before the ledger: answered as they are. */
+class OtaCodesError extends XmlMessageError {
+  constructor(readonly notices: OtaNotice[]) {
+    super({ problem: 'invalid-value', reason: notices.map((n) => n.text ?? '').join('; ') });
+  }
+}
+
+/** The Errors of an answer: the notices collected above, or the one mapping of typed errors. */
+function noticesOf(error: unknown): OtaNotice[] {
+  return error instanceof OtaCodesError ? error.notices : toOtaErrors(error);
+}
