@@ -75,6 +75,11 @@ export async function channelsWithDirtyRanges(db: DbHandle): Promise<number[]> {
   return db('channel_dirty_ranges').distinct('channel_id').pluck<number[]>('channel_id');
 }
 
+export async function countDirtyRanges(db: DbHandle): Promise<number> {
+  const [row] = await db('channel_dirty_ranges').count<{ count: number }[]>({ count: '*' });
+  return Number(row?.count ?? 0);
+}
+
 export async function readDirtyRanges(db: DbHandle, channelId: number, limit = 5000): Promise<DirtyRange[]> {
   const rows = await db('channel_dirty_ranges')
     .where({ channel_id: channelId })

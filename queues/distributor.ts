@@ -70,6 +70,7 @@ export function startDistribution(options: DistributionOptions): Distribution {
     db: options.db,
     logger: options.logger,
     onDirty: (ids) => scheduler.schedule(ids),
+    onBacklog: (ranges) => metrics.dirtyRanges.set(ranges),
     ...(options.listenUrl !== undefined ? { listenUrl: options.listenUrl } : {}),
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     ...(options.sweepMs !== undefined ? { sweepMs: options.sweepMs } : {}),

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import type { Logger } from '../config/logger';
 import type { Db } from '../db/connection';
-import { channelsWithDirtyRanges, relayOutboxBatch } from '../db/sync-repo';
+import { channelsWithDirtyRanges, countDirtyRanges, relayOutboxBatch } from '../db/sync-repo';
 
 export interface RelayOptions {
   db: Db;
@@ -13,6 +13,8 @@ export interface RelayOptions {
   sweepMs?: number;
   /** Called with the channels that have new work. Must not throw for a Redis outage; log and return. */
   onDirty: (channelIds: number[]) => Promise<void>;
+  /** Told at each sweep how many dirty ranges wait: the queue depth metric. */
+  onBacklog?: (ranges: number) => void;
 }
 
 export interface Relay {
@@ -48,6 +50,7 @@ export function startOutboxRelay(options: RelayOptions): Relay {
       lastSweep = Date.now();
       const pending = await channelsWithDirtyRanges(db);
       if (pending.length > 0) await options.onDirty(pending);
+      if (options.onBacklog) options.onBacklog(await countDirtyRanges(db));
     }
     return total;
   };

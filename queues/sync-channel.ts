@@ -49,6 +49,9 @@ const DEFAULT_LEASE_MS = 20_000;
 export const DEFAULT_COALESCE_MS = 250;
 const MAX_ROUNDS = 5;
 const DIRTY_READ_LIMIT = 5000;
+/** Non-critical channels retry on a slower schedule: they must not crowd out the critical ones. */
+const NON_CRITICAL_BACKOFF_FACTOR = 4;
+const MAX_BACKOFF_MS = 60_000;
 
 /**
  * Brings one channel up to date with the ledger. Holds the channel's lease throughout, so it is the
@@ -139,7 +142,8 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
     return messages === 0 && cells === 0 && lagMs === null ? { status: 'idle' } : { status: 'synced', messages, cells, lagMs, more };
   } catch (error) {
     const message = (error as Error).message;
-    const waitMs = error instanceof TransientChannelError && error.waitMs ? Math.max(error.waitMs, backoffMs(channelRow.consecutive_failures + 1)) : backoffMs(channelRow.consecutive_failures + 1);
+    const backoff = Math.min(MAX_BACKOFF_MS, backoffMs(channelRow.consecutive_failures + 1) * (channelRow.critical ? 1 : NON_CRITICAL_BACKOFF_FACTOR));
+    const waitMs = error instanceof TransientChannelError && error.waitMs ? Math.max(error.waitMs, backoff) : backoff;
     const failures = await recordChannelFailure(db, channelId, message, waitMs);
     deps.metrics.retries.inc({ channel_type: 'any' });
     logger.warn({ channel: channelRow.code, failures, retryInMs: waitMs, error: message }, 'channel sync failed; will retry');
