@@ -1,0 +1,368 @@
+/**
+ * AlpineBits RatePlans (action `OTA_HotelRatePlanNotif:RatePlans`): prices and booking rules per
+ * rate plan in OTA_HotelRatePlanNotifRQ.
+ *
+ * What Tidewater sends, and why:
+ *   - Only `RatePlanNotifType="Overlay"` (needs the server capability
+ *     OTA_HotelRatePlanNotif_accept_overlay) and `Remove`. An Overlay changes the plan only for the
+ *     periods it names, which is what a sync of changed cells is. `Full`/`New` would replace the
+ *     whole plan and must carry its static data (static Rate with MealsIncluded, OfferRule,
+ *     descriptions) that Tidewater does not hold.
+ *   - An Overlay has no static Rate: every Rate is date-depending (InvTypeCode, Start, End).
+ *   - Prices: Tidewater has one price per room and night whatever the occupancy. It is sent as a
+ *     BaseByGuestAmt per NumberOfGuests from 1 to the room type's maximum, each with that room
+ *     price (AgeQualifyingCode 10, AmountAfterTax: Tidewater publishes what the guest pays). This
+ *     is exact on a plan the server defines as priced per room (static BaseByGuestAmt Type 25).
+ *     AlpineBits forbids AmountAfterTax 0, so a zero price cannot be sent.
+ *   - Restrictions per room category: one BookingRule `CodeContext="ROOMTYPE" Code=<InvTypeCode>`
+ *     per run of equal restrictions (capability ..._accept_RatePlan_RoomType_BookingRule), with
+ *       minStay → LengthOfStay SetMinLOS, maxStay → SetMaxLOS (arrival based, as in OpenTravel);
+ *       closedToArrival → DOW_Restrictions/ArrivalDaysOfWeek with every day 0 over exactly those
+ *         nights (capability ..._accept_ArrivalDOW), left out when arrival is open;
+ *       stopSell → RestrictionStatus Restriction="Master" Status="Close" (Open otherwise).
+ *     Under Overlay a BookingRule replaces the rules for its period, so a limit that is no longer
+ *     set is cleared by leaving it out.
+ *   - closedToDeparture is NOT sent: AlpineBits' DepartureDaysOfWeek is a weekday pattern of the
+ *     rule a stay falls under, not a closure of particular departure dates; expressing one closed
+ *     night with it would also close other stays' departures on that weekday. The connector reports
+ *     such cells as a warning instead of silently approximating them.
+ *
+ * Reading is tolerant (any notif type, generic rules without Code, a static Rate, Supplements and
+ * Offers skipped with a warning), so the official examples and other clients' messages can be read.
+ */
+import { isIsoDate, type IsoDate, type Weekday } from '../../core/dates';
+import { currencyDecimals, formatScaled, isDecimalString, isKnownCurrency, isNegativeAmount, toScaled } from '../../core/money';
+import type { XmlWarning } from '../xml/errors';
+import { attribute, childElement, childElements, errorAt, type ParseXmlOptions, type XmlElement } from '../xml/parse';
+import { renderXmlDocument, type XmlNode } from '../xml/write';
+import { assertLength, formatTimeStamp, isCompleteSet, OTA_NAMESPACE, readDate, readHeader, readInteger, requireAttribute, rootOf, warn, type OtaHeader } from '../opentravel/common';
+import { baseOccupancy, type OccupancyRate } from '../opentravel/hotel-rate-amount-notif';
+import { assertRoomCategory } from './free-rooms';
+
+export const RATE_PLAN_NOTIF_ROOT = 'OTA_HotelRatePlanNotifRQ';
+const SCHEMA_VERSION = '1.000';
+/** Adult, in the OpenTravel Age Qualifying Code list. */
+const ADULT = '10';
+
+export type RatePlanNotifType = 'New' | 'Full' | 'Overlay' | 'Remove';
+
+export interface BookingRuleInput {
+  /** Room category the rule is for (BookingRule Code with CodeContext ROOMTYPE). */
+  roomType: string;
+  from: IsoDate;
+  to: IsoDate;
+  minStay: number | null;
+  maxStay: number | null;
+  closedToArrival: boolean;
+  stopSell: boolean;
+}
+
+export interface RateInput {
+  roomType: string;
+  from: IsoDate;
+  to: IsoDate;
+  /** Price per room and night, a decimal string in the plan's currency. */
+  amount: string;
+  /** The NumberOfGuests values to price (the room price applies to each). */
+  guests: readonly number[];
+}
+
+export interface RatePlanInput {
+  ratePlan: string;
+  notifType?: 'Overlay' | 'Remove';
+  currency: string;
+  bookingRules?: readonly BookingRuleInput[];
+  rates?: readonly RateInput[];
+}
+
+export interface RatePlansInput {
+  hotelCode: string;
+  hotelName?: string;
+  ratePlans: readonly RatePlanInput[];
+  timeStamp?: string | Date;
+}
+
+export function renderRatePlans(input: RatePlansInput, now: () => Date = () => new Date()): string {
+  assertLength(input.hotelCode, 16, 'hotelCode');
+  if (input.ratePlans.length === 0) throw new RangeError(`an ${RATE_PLAN_NOTIF_ROOT} needs at least one rate plan`);
+  const plans = input.ratePlans.map((plan, i) => renderRatePlan(plan, `/ratePlans/${i}`));
+  return renderXmlDocument({
+    name: RATE_PLAN_NOTIF_ROOT,
+    attributes: { xmlns: OTA_NAMESPACE, Version: SCHEMA_VERSION, TimeStamp: formatTimeStamp(input.timeStamp ?? now()) },
+    children: [{ name: 'RatePlans', attributes: { HotelCode: input.hotelCode, HotelName: input.hotelName?.slice(0, 128) }, children: plans }],
+  });
+}
+
+function renderRatePlan(plan: RatePlanInput, where: string): XmlNode {
+  assertLength(plan.ratePlan, 64, `${where}/ratePlan`);
+  if (!isKnownCurrency(plan.currency)) throw new RangeError(`${where}/currency must be an ISO 4217 code; got "${plan.currency}"`);
+  const notifType = plan.notifType ?? 'Overlay';
+  const rules = plan.bookingRules ?? [];
+  const rates = plan.rates ?? [];
+  if (notifType === 'Remove' && (rules.length > 0 || rates.length > 0)) throw new RangeError(`${where}: a Remove carries no booking rules or rates`);
+  if (notifType === 'Overlay' && rules.length === 0 && rates.length === 0) throw new RangeError(`${where}: an Overlay needs at least one booking rule or rate`);
+  assertNoOverlap(rules, `${where}/bookingRules`);
+  assertNoOverlap(rates, `${where}/rates`);
+  const decimals = currencyDecimals(plan.currency);
+  return {
+    name: 'RatePlan',
+    attributes: { RatePlanNotifType: notifType, CurrencyCode: plan.currency, RatePlanCode: plan.ratePlan },
+    children: [
+      rules.length > 0 && { name: 'BookingRules', children: rules.map((rule, i) => renderBookingRule(rule, `${where}/bookingRules/${i}`)) },
+      rates.length > 0 && { name: 'Rates', children: rates.map((rate, i) => renderRate(rate, decimals, `${where}/rates/${i}`)) },
+    ],
+  };
+}
+
+function renderBookingRule(rule: BookingRuleInput, where: string): XmlNode {
+  assertRoomCategory(rule.roomType, `${where}/roomType`);
+  assertRange(rule, where);
+  const stays: XmlNode[] = [];
+  for (const [value, type, field] of [
+    [rule.minStay, 'SetMinLOS', 'minStay'],
+    [rule.maxStay, 'SetMaxLOS', 'maxStay'],
+  ] as const) {
+    if (value === null) continue;
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${where}/${field} must be a whole number ≥ 1`);
+    stays.push({ name: 'LengthOfStay', attributes: { Time: value, TimeUnit: 'Day', MinMaxMessageType: type } });
+  }
+  if (rule.minStay !== null && rule.maxStay !== null && rule.minStay > rule.maxStay) throw new RangeError(`${where}: minStay ${rule.minStay} is above maxStay ${rule.maxStay}`);
+  const closedDays = Object.fromEntries(DOW_ATTRIBUTES.map(([, name]) => [name, '0']));
+  return {
+    name: 'BookingRule',
+    attributes: { CodeContext: 'ROOMTYPE', Code: rule.roomType, Start: rule.from, End: rule.to },
+    children: [
+      stays.length > 0 && { name: 'LengthsOfStay', children: stays },
+      rule.closedToArrival && { name: 'DOW_Restrictions', children: [{ name: 'ArrivalDaysOfWeek', attributes: closedDays }] },
+      { name: 'RestrictionStatus', attributes: { Restriction: 'Master', Status: rule.stopSell ? 'Close' : 'Open' } },
+    ],
+  };
+}
+
+function renderRate(rate: RateInput, decimals: number, where: string): XmlNode {
+  assertRoomCategory(rate.roomType, `${where}/roomType`);
+  assertRange(rate, where);
+  if (!isDecimalString(rate.amount) || isNegativeAmount(rate.amount) || toScaled(rate.amount) === 0n) {
+    throw new RangeError(`${where}/amount must be a decimal amount above 0 for AlpineBits; got "${rate.amount}"`);
+  }
+  if (rate.guests.length === 0) throw new RangeError(`${where}/guests must name at least one occupancy`);
+  if (new Set(rate.guests).size !== rate.guests.length || rate.guests.some((g) => !Number.isInteger(g) || g < 1)) {
+    throw new RangeError(`${where}/guests must be distinct whole numbers ≥ 1`);
+  }
+  const amount = formatScaled(toScaled(rate.amount), Math.max(decimals, decimalsOf(rate.amount)));
+  return {
+    name: 'Rate',
+    attributes: { InvTypeCode: rate.roomType, Start: rate.from, End: rate.to },
+    children: [
+      {
+        name: 'BaseByGuestAmts',
+        children: [...rate.guests].sort((a, b) => a - b).map((guests) => ({ name: 'BaseByGuestAmt', attributes: { NumberOfGuests: guests, AgeQualifyingCode: ADULT, AmountAfterTax: amount } })),
+      },
+    ],
+  };
+}
+
+function decimalsOf(amount: string): number {
+  const dot = amount.indexOf('.');
+  return dot < 0 ? 0 : amount.length - dot - 1;
+}
+
+function assertRange(target: { from: IsoDate; to: IsoDate }, where: string): void {
+  if (!isIsoDate(target.from) || !isIsoDate(target.to)) throw new RangeError(`${where}: from/to must be dates in YYYY-MM-DD form`);
+  if (target.from > target.to) throw new RangeError(`${where}: from (${target.from}) is after to (${target.to})`);
+}
+
+/** AlpineBits servers refuse overlapping periods for one room category (which one would win?). */
+function assertNoOverlap(items: ReadonlyArray<{ roomType: string; from: IsoDate; to: IsoDate }>, where: string): void {
+  const sorted = [...items].sort((a, b) => (a.roomType + a.from < b.roomType + b.from ? -1 : 1));
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1] as (typeof sorted)[number];
+    const b = sorted[i] as (typeof sorted)[number];
+    if (a.roomType === b.roomType && b.from <= a.to) throw new RangeError(`${where}: periods of ${a.roomType} overlap (${a.from}…${a.to} and ${b.from}…${b.to})`);
+  }
+}
+
+const DOW_ATTRIBUTES: ReadonlyArray<readonly [Weekday, string]> = [
+  ['mon', 'Mon'],
+  ['tue', 'Tue'],
+  ['wed', 'Weds'],
+  ['thu', 'Thur'],
+  ['fri', 'Fri'],
+  ['sat', 'Sat'],
+  ['sun', 'Sun'],
+];
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+export interface ReadBookingRule {
+  /** Absent: a generic rule for every room category of the plan. */
+  roomType?: string;
+  from: IsoDate;
+  to: IsoDate;
+  minStay?: number;
+  maxStay?: number;
+  /** Weekdays on which arrival is allowed; absent when the rule has no ArrivalDaysOfWeek. */
+  arrivalDays?: Weekday[];
+  departureDays?: Weekday[];
+  /** RestrictionStatus Master: Close is a stop sell. */
+  status?: 'Open' | 'Close';
+}
+
+export interface ReadRate {
+  roomType?: string;
+  from: IsoDate;
+  to: IsoDate;
+  /** Every BaseByGuestAmt, amounts in the plan's currency decimals. */
+  occupancyRates: OccupancyRate[];
+  /** The base occupancy price (see baseOccupancy in the OpenTravel rate mapper). */
+  amount: string;
+}
+
+export interface ReadRatePlan {
+  ratePlan: string;
+  notifType: RatePlanNotifType;
+  currency?: string;
+  /** From the static Rate (Type 7 per person, 25 per room), when the message has one. */
+  amountType?: 'per-person' | 'per-room';
+  bookingRules: ReadBookingRule[];
+  rates: ReadRate[];
+}
+
+export interface RatePlanNotifMessage extends OtaHeader {
+  hotelCode: string;
+  hotelName?: string;
+  completeSet: boolean;
+  ratePlans: ReadRatePlan[];
+  warnings: XmlWarning[];
+}
+
+const NOTIF_TYPES: readonly RatePlanNotifType[] = ['New', 'Full', 'Overlay', 'Remove'];
+const STAY_RANGE = { min: 0, max: 999 };
+const GUESTS_RANGE = { min: 1, max: 99 };
+
+export function readRatePlanNotif(input: string | Uint8Array | XmlElement, options: ParseXmlOptions = {}): RatePlanNotifMessage {
+  const root = rootOf(input, RATE_PLAN_NOTIF_ROOT, options);
+  const warnings: XmlWarning[] = [];
+  const container = childElement(root, 'RatePlans');
+  if (!container) throw errorAt(root, 'missing-field', '<RatePlans> is required');
+  const hotelCode = requireAttribute(container, 'HotelCode');
+  const hotelName = attribute(container, 'HotelName');
+  const ratePlans = childElements(container, 'RatePlan').map((plan) => readRatePlan(plan, warnings));
+  return {
+    ...readHeader(root),
+    hotelCode,
+    ...(hotelName !== undefined ? { hotelName } : {}),
+    completeSet: isCompleteSet(root),
+    ratePlans,
+    warnings,
+  };
+}
+
+function readRatePlan(plan: XmlElement, warnings: XmlWarning[]): ReadRatePlan {
+  const ratePlan = requireAttribute(plan, 'RatePlanCode');
+  const rawType = attribute(plan, 'RatePlanNotifType');
+  const notifType = NOTIF_TYPES.find((t) => t === rawType);
+  if (notifType === undefined) throw errorAt(plan, rawType === undefined ? 'missing-field' : 'unsupported-value', `RatePlanNotifType must be New, Full, Overlay or Remove; got ${rawType ?? 'none'}`);
+  const rawCurrency = attribute(plan, 'CurrencyCode');
+  const currency = rawCurrency?.toUpperCase();
+  if (currency !== undefined && !isKnownCurrency(currency)) throw errorAt(plan, 'invalid-currency', `CurrencyCode "${rawCurrency}" is not an ISO 4217 currency`);
+  const bookingRules = childElements(childElement(plan, 'BookingRules') ?? plan, 'BookingRule').map((rule) => readBookingRule(rule, warnings));
+  let amountType: ReadRatePlan['amountType'];
+  const rates: ReadRate[] = [];
+  for (const rate of childElements(childElement(plan, 'Rates') ?? plan, 'Rate')) {
+    if (attribute(rate, 'Start') === undefined && attribute(rate, 'End') === undefined && attribute(rate, 'InvTypeCode') === undefined) {
+      // The static Rate: what the amounts of this plan mean, not a price.
+      const type = attribute(childElement(childElement(rate, 'BaseByGuestAmts') ?? rate, 'BaseByGuestAmt') ?? rate, 'Type');
+      if (type === '7') amountType = 'per-person';
+      else if (type === '25') amountType = 'per-room';
+      continue;
+    }
+    rates.push(readRate(rate, currency, warnings));
+  }
+  for (const skipped of ['Supplements', 'Offers']) {
+    const element = childElement(plan, skipped);
+    if (element) warn(warnings, element, `${skipped} are not kept by Tidewater and were ignored`);
+  }
+  return { ratePlan, notifType, ...(currency !== undefined ? { currency } : {}), ...(amountType ? { amountType } : {}), bookingRules, rates };
+}
+
+function readPeriod(element: XmlElement): { from: IsoDate; to: IsoDate } {
+  const from = readDate(element, 'Start');
+  const to = readDate(element, 'End');
+  if (from === undefined) throw errorAt(element, 'missing-field', 'Start is required');
+  if (to === undefined) throw errorAt(element, 'missing-field', 'End is required');
+  if (from > to) throw errorAt(element, 'invalid-date-range', `Start (${from}) is after End (${to}); End is the last night, inclusive`);
+  return { from, to };
+}
+
+function readBookingRule(rule: XmlElement, warnings: XmlWarning[]): ReadBookingRule {
+  const period = readPeriod(rule);
+  const out: ReadBookingRule = { ...period };
+  const code = attribute(rule, 'Code');
+  if (code !== undefined) {
+    const context = attribute(rule, 'CodeContext');
+    if (context !== undefined && context !== 'ROOMTYPE') throw errorAt(rule, 'unsupported-value', `CodeContext ${context} is not supported; only ROOMTYPE`);
+    out.roomType = code;
+  }
+  for (const los of childElements(childElement(rule, 'LengthsOfStay') ?? rule, 'LengthOfStay')) {
+    const type = attribute(los, 'MinMaxMessageType');
+    const time = readInteger(los, 'Time', STAY_RANGE);
+    if (time === undefined) throw errorAt(los, 'missing-field', 'Time is required');
+    if (type === 'SetMinLOS') {
+      if (time > 0) out.minStay = time;
+    } else if (type === 'SetMaxLOS') {
+      if (time > 0) out.maxStay = time;
+    } else {
+      // Stay-through limits apply to every night of a stay; Tidewater's limits are by arrival.
+      warn(warnings, los, `MinMaxMessageType ${type ?? '(none)'} is not kept by Tidewater and was ignored`);
+    }
+  }
+  const dow = childElement(rule, 'DOW_Restrictions');
+  const arrival = dow ? childElement(dow, 'ArrivalDaysOfWeek') : undefined;
+  const departure = dow ? childElement(dow, 'DepartureDaysOfWeek') : undefined;
+  if (arrival) out.arrivalDays = readAllowedDays(arrival);
+  if (departure) out.departureDays = readAllowedDays(departure);
+  const status = childElement(rule, 'RestrictionStatus');
+  if (status) {
+    const value = attribute(status, 'Status');
+    if (value !== 'Open' && value !== 'Close') throw errorAt(status, 'invalid-value', `Status must be Open or Close; got ${value ?? 'none'}`);
+    out.status = value;
+  }
+  return out;
+}
+
+/** A weekday left out of a DaysOfWeek element is allowed: only an explicit 0/false closes it. */
+function readAllowedDays(element: XmlElement): Weekday[] {
+  return DOW_ATTRIBUTES.filter(([, name]) => {
+    const value = attribute(element, name)?.toLowerCase();
+    if (value === undefined || value === '1' || value === 'true') return true;
+    if (value === '0' || value === 'false') return false;
+    throw errorAt(element, 'invalid-value', `${name} must be 1, 0, true or false; got "${value}"`);
+  }).map(([day]) => day);
+}
+
+function readRate(rate: XmlElement, currency: string | undefined, warnings: XmlWarning[]): ReadRate {
+  const period = readPeriod(rate);
+  const roomType = attribute(rate, 'InvTypeCode');
+  const occupancyRates: OccupancyRate[] = [];
+  for (const amt of childElements(childElement(rate, 'BaseByGuestAmts') ?? rate, 'BaseByGuestAmt')) {
+    const raw = attribute(amt, 'AmountAfterTax');
+    if (raw === undefined) throw errorAt(amt, 'missing-field', 'AmountAfterTax is required');
+    if (!isDecimalString(raw) || isNegativeAmount(raw)) throw errorAt(amt, 'invalid-value', `AmountAfterTax must be a decimal amount such as 129.00; got "${raw}"`);
+    const guests = readInteger(amt, 'NumberOfGuests', GUESTS_RANGE);
+    if (occupancyRates.some((o) => o.guests === guests)) throw errorAt(amt, 'invalid-value', `two BaseByGuestAmt for NumberOfGuests ${guests ?? '(none)'}`);
+    occupancyRates.push({ ...(guests !== undefined ? { guests } : {}), amount: inCurrency(raw, currency) });
+  }
+  if (occupancyRates.length === 0) throw errorAt(rate, 'missing-field', 'a Rate with Start and End needs a BaseByGuestAmt');
+  if (childElement(rate, 'AdditionalGuestAmounts')) warn(warnings, rate, 'AdditionalGuestAmounts are not kept by Tidewater and were ignored');
+  return { ...(roomType !== undefined ? { roomType } : {}), ...period, occupancyRates, amount: baseOccupancy(occupancyRates).amount };
+}
+
+/** Written in the currency's decimals when that loses nothing; finer amounts are kept as sent. */
+function inCurrency(raw: string, currency: string | undefined): string {
+  if (currency === undefined) return raw;
+  const scaled = toScaled(raw);
+  const formatted = formatScaled(scaled, currencyDecimals(currency));
+  return toScaled(formatted) === scaled ? formatted : raw;
+}
