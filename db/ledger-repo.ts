@@ -73,6 +73,9 @@ export async function applyAriPlan(trx: DbHandle, stored: StoredProperty, plan: 
     // still unacknowledged at this moment (the in-flight rule, README "Availability from the PMS").
     const updated = await trx.raw<{ rows: { room_type_id: number; stay_date: string }[] }>(
       `UPDATE inventory_cells c SET
+         -- Rooms the push frees absorb earlier overbookings first.
+         sold = c.sold + LEAST(c.overbooked, GREATEST(0, COALESCE(p.total, c.total) - c.sold - COALESCE(p.blocked, c.blocked))),
+         overbooked = c.overbooked - LEAST(c.overbooked, GREATEST(0, COALESCE(p.total, c.total) - c.sold - COALESCE(p.blocked, c.blocked))),
          total = COALESCE(p.total, c.total),
          blocked = COALESCE(p.blocked, c.blocked),
          pms_available = COALESCE(p.available, c.pms_available),
@@ -152,12 +155,102 @@ export interface ReserveRequest {
   externalRef?: string;
   status?: 'held' | 'confirmed';
   nights: StayNight[];
+  /**
+   * OTA bookings are already confirmed on the OTA's side: take them even without a room left.
+   * The excess is counted in `overbooked`, never as a negative availability.
+   */
+  allowOverbooking?: boolean;
+  holdExpiresAt?: Date;
 }
 
 export interface Reservation {
   id: string;
-  status: 'held' | 'confirmed' | 'cancelled';
+  status: 'held' | 'confirmed' | 'cancelled' | 'manual-recovery';
   nights: StayNight[];
+  /** Nights taken beyond the rooms left (only with allowOverbooking), by how many rooms. */
+  overbooked: ShortNight[];
+}
+
+interface CellDelta {
+  roomTypeId: number;
+  date: string;
+  release: number;
+  /** in_flight to give back with the release (see releaseInFlight). */
+  releaseInFlight: number;
+  take: number;
+}
+
+/**
+ * The one way rooms move in the ledger: release some nights and take others in one step, under row
+ * locks taken in the global (room_type_id, stay_date) order over the union of both sets, so a
+ * modification can never deadlock with another booking or an ARI push. Releases give back
+ * overbooked rooms first; takes fill free rooms first and, when allowed, overbook the rest.
+ */
+async function moveRooms(
+  trx: DbHandle,
+  stored: StoredProperty,
+  deltas: CellDelta[],
+  allowOverbooking: boolean,
+): Promise<{ short: ShortNight[] }> {
+  if (deltas.length === 0) return { short: [] };
+  const sorted = [...deltas].sort((a, b) => a.roomTypeId - b.roomTypeId || (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  const ids = sorted.map((d) => d.roomTypeId);
+  const dates = sorted.map((d) => d.date);
+  await trx.raw(
+    `INSERT INTO inventory_cells (property_id, room_type_id, stay_date, total)
+     SELECT ?, p.room_type_id, p.stay_date, rt.rooms
+     FROM unnest(?::int[], ?::date[]) WITH ORDINALITY AS p(room_type_id, stay_date, ord) JOIN room_types rt ON rt.id = p.room_type_id
+     ORDER BY p.ord
+     ON CONFLICT DO NOTHING`,
+    bind(stored.id, ids, dates),
+  );
+  const locked = await trx.raw<{ rows: { room_type_id: number; stay_date: string; total: number; sold: number; blocked: number; overbooked: number; pms_available: number | null; in_flight: number }[] }>(
+    `SELECT c.room_type_id, c.stay_date, c.total, c.sold, c.blocked, c.overbooked, c.pms_available, c.in_flight
+     FROM inventory_cells c JOIN unnest(?::int[], ?::date[]) AS p(room_type_id, stay_date)
+       ON c.room_type_id = p.room_type_id AND c.stay_date = p.stay_date
+     WHERE c.property_id = ? ORDER BY c.room_type_id, c.stay_date FOR UPDATE OF c`,
+    bind(ids, dates, stored.id),
+  );
+  const byCell = new Map(locked.rows.map((r) => [`${r.room_type_id}|${r.stay_date}`, r]));
+  const roomCode = invert(stored.roomTypeIds);
+  const short: ShortNight[] = [];
+  const soldDelta: number[] = [];
+  const overDelta: number[] = [];
+  const inFlightDelta: number[] = [];
+  for (const d of sorted) {
+    const c = byCell.get(`${d.roomTypeId}|${d.date}`);
+    if (!c) throw new Error(`inventory cell ${d.roomTypeId}/${d.date} vanished under lock`);
+    // Release: overbooked rooms first (they were never in `sold`), then sold ones.
+    const overReleased = Math.min(c.overbooked, d.release);
+    let sold = c.sold - (d.release - overReleased);
+    let overbooked = c.overbooked - overReleased;
+    let inFlight = Math.max(0, c.in_flight - d.releaseInFlight);
+    // Freed rooms absorb earlier overbookings before anyone else can sell them.
+    const free = () => Math.max(0, c.total - sold - c.blocked);
+    const absorbed = Math.min(overbooked, free());
+    sold += absorbed;
+    overbooked -= absorbed;
+    if (d.take > 0) {
+      const sellable = Math.max(0, Math.min(c.total - sold - c.blocked - overbooked, c.pms_available === null ? Infinity : c.pms_available - inFlight));
+      const fit = Math.min(d.take, sellable);
+      if (fit < d.take) short.push({ roomType: roomCode.get(d.roomTypeId) as string, date: d.date, requested: d.take, available: sellable });
+      sold += fit;
+      overbooked += d.take - fit;
+      inFlight += d.take;
+    }
+    soldDelta.push(sold - c.sold);
+    overDelta.push(overbooked - c.overbooked);
+    inFlightDelta.push(inFlight - c.in_flight);
+  }
+  if (short.length > 0 && !allowOverbooking) throw new SoldOutError(short);
+  await trx.raw(
+    `UPDATE inventory_cells c SET sold = c.sold + p.sold, overbooked = c.overbooked + p.over, in_flight = c.in_flight + p.in_flight,
+       version = c.version + 1, updated_at = now()
+     FROM unnest(?::int[], ?::date[], ?::int[], ?::int[], ?::int[]) AS p(room_type_id, stay_date, sold, over, in_flight)
+     WHERE c.property_id = ? AND c.room_type_id = p.room_type_id AND c.stay_date = p.stay_date`,
+    bind(ids, dates, soldDelta, overDelta, inFlightDelta, stored.id),
+  );
+  return { short };
 }
 
 /**
@@ -167,48 +260,65 @@ export interface Reservation {
  */
 export async function reserveRooms(trx: DbHandle, stored: StoredProperty, request: ReserveRequest): Promise<Reservation> {
   const nights = mergeNights(request.nights);
-  const roomTypeIds = nights.map((n) => stored.roomTypeIds.get(n.roomType) as number);
-  const params = bind(roomTypeIds, nights.map((n) => n.date), nights.map((n) => n.rooms));
-  const cells = `unnest(?::int[], ?::date[], ?::int[]) AS p(room_type_id, stay_date, rooms)`;
-  await trx.raw(
-    `INSERT INTO inventory_cells (property_id, room_type_id, stay_date, total)
-     SELECT ?, p.room_type_id, p.stay_date, rt.rooms FROM ${cells} JOIN room_types rt ON rt.id = p.room_type_id
-     ORDER BY p.room_type_id, p.stay_date
-     ON CONFLICT DO NOTHING`,
-    bind(stored.id, ...params),
-  );
-  const locked = await trx.raw<{ rows: { room_type_id: number; stay_date: string; available: number; rooms: number }[] }>(
-    `SELECT c.room_type_id, c.stay_date, c.available, p.rooms
-     FROM inventory_cells c JOIN ${cells} ON c.room_type_id = p.room_type_id AND c.stay_date = p.stay_date
-     WHERE c.property_id = ? ORDER BY c.room_type_id, c.stay_date FOR UPDATE OF c`,
-    bind(...params, stored.id),
-  );
-  const roomCode = invert(stored.roomTypeIds);
-  const short: ShortNight[] = locked.rows
-    .filter((c) => c.available < c.rooms)
-    .map((c) => ({ roomType: roomCode.get(c.room_type_id) as string, date: c.stay_date, requested: c.rooms, available: c.available }));
-  if (short.length > 0) throw new SoldOutError(short);
-
-  await trx.raw(
-    `UPDATE inventory_cells c SET sold = c.sold + p.rooms, in_flight = c.in_flight + p.rooms,
-       version = c.version + 1, updated_at = now()
-     FROM ${cells} WHERE c.property_id = ? AND c.room_type_id = p.room_type_id AND c.stay_date = p.stay_date`,
-    bind(...params, stored.id),
+  const { short } = await moveRooms(
+    trx,
+    stored,
+    nights.map((n) => ({ roomTypeId: stored.roomTypeIds.get(n.roomType) as number, date: n.date, release: 0, releaseInFlight: 0, take: n.rooms })),
+    request.allowOverbooking ?? false,
   );
   const status = request.status ?? 'confirmed';
   const [reservation] = await trx('reservations')
-    .insert({ property_id: stored.id, source: request.source, external_ref: request.externalRef ?? null, status })
+    .insert({
+      property_id: stored.id,
+      source: request.source,
+      external_ref: request.externalRef ?? null,
+      status,
+      overbooked: short.length > 0,
+      hold_expires_at: request.holdExpiresAt ?? null,
+    })
     .returning<{ id: string }[]>('id');
   const id = (reservation as { id: string }).id;
-  await trx('reservation_nights').insert(
-    nights.map((n, i) => ({ reservation_id: id, room_type_id: roomTypeIds[i], stay_date: n.date, rooms: n.rooms })),
-  );
-  await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, {
-    version: 0,
-    reason: 'reservation',
-    ranges: dirtyRanges(nights),
-  });
-  return { id, status, nights };
+  await insertNights(trx, stored, id, nights);
+  await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, { version: 0, reason: 'reservation', ranges: dirtyRanges(nights) });
+  return { id, status, nights, overbooked: short };
+}
+
+/**
+ * Replaces a reservation's nights (a modification: dates, room types and counts may all change)
+ * in one step. Rooms it already holds count as free for its own new nights.
+ */
+export async function rebookReservation(
+  trx: DbHandle,
+  stored: StoredProperty,
+  reservationId: string,
+  newNights: StayNight[],
+  options: { allowOverbooking?: boolean } = {},
+): Promise<Reservation> {
+  const reservation = await lockReservation(trx, stored, reservationId);
+  const oldNights = reservation.status === 'cancelled' ? [] : await reservationNights(trx, stored, reservationId);
+  const nights = mergeNights(newNights);
+  const deltas = new Map<string, CellDelta>();
+  const cell = (roomType: string, date: string) => {
+    const roomTypeId = stored.roomTypeIds.get(roomType) as number;
+    const key = `${roomTypeId}|${date}`;
+    const d = deltas.get(key) ?? { roomTypeId, date, release: 0, releaseInFlight: 0, take: 0 };
+    deltas.set(key, d);
+    return d;
+  };
+  const pmsAvailableAt = await pmsPushTimes(trx, stored, oldNights);
+  for (const n of oldNights) {
+    const d = cell(n.roomType, n.date);
+    d.release += n.rooms;
+    d.releaseInFlight += releaseInFlight(reservation.pms_acked_at, pmsAvailableAt.get(`${n.roomType}|${n.date}`) ?? null, n.rooms);
+  }
+  for (const n of nights) cell(n.roomType, n.date).take += n.rooms;
+  const { short } = await moveRooms(trx, stored, [...deltas.values()], options.allowOverbooking ?? false);
+  await trx('reservation_nights').where({ reservation_id: reservationId }).delete();
+  await insertNights(trx, stored, reservationId, nights);
+  const status = reservation.status === 'cancelled' ? 'confirmed' : reservation.status;
+  await trx('reservations').where({ id: reservationId }).update({ status, overbooked: short.length > 0, updated_at: trx.fn.now() });
+  await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, { version: 0, reason: 'reservation', ranges: dirtyRanges([...oldNights, ...nights]) });
+  return { id: reservationId, status, nights, overbooked: short };
 }
 
 /**
@@ -217,32 +327,59 @@ export async function reserveRooms(trx: DbHandle, stored: StoredProperty, reques
  * because only the PMS knows when it has freed the room on its side.
  */
 export async function releaseReservation(trx: DbHandle, stored: StoredProperty, reservationId: string): Promise<Reservation> {
+  const reservation = await lockReservation(trx, stored, reservationId);
+  const nights = await reservationNights(trx, stored, reservationId);
+  if (reservation.status === 'cancelled') return { id: reservationId, status: 'cancelled', nights, overbooked: [] };
+  const pmsAvailableAt = await pmsPushTimes(trx, stored, nights);
+  await moveRooms(
+    trx,
+    stored,
+    nights.map((n) => ({
+      roomTypeId: stored.roomTypeIds.get(n.roomType) as number,
+      date: n.date,
+      release: n.rooms,
+      releaseInFlight: releaseInFlight(reservation.pms_acked_at, pmsAvailableAt.get(`${n.roomType}|${n.date}`) ?? null, n.rooms),
+      take: 0,
+    })),
+    false,
+  );
+  await trx('reservations').where({ id: reservationId }).update({ status: 'cancelled', hold_expires_at: null, updated_at: trx.fn.now() });
+  await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, { version: 0, reason: 'release', ranges: dirtyRanges(nights) });
+  return { id: reservationId, status: 'cancelled', nights, overbooked: [] };
+}
+
+/** In-flight rooms leave with a release unless the PMS's last push already counted the booking. */
+function releaseInFlight(ackedAt: Date | null, pmsAvailableAt: Date | null, rooms: number): number {
+  if (ackedAt === null || pmsAvailableAt === null || ackedAt > pmsAvailableAt) return rooms;
+  return 0;
+}
+
+async function pmsPushTimes(trx: DbHandle, stored: StoredProperty, nights: StayNight[]): Promise<Map<string, Date | null>> {
+  if (nights.length === 0) return new Map();
+  const rows = await trx.raw<{ rows: { room_type_id: number; stay_date: string; pms_available_at: Date | null }[] }>(
+    `SELECT c.room_type_id, c.stay_date, c.pms_available_at FROM inventory_cells c
+     JOIN unnest(?::int[], ?::date[]) AS p(room_type_id, stay_date) ON c.room_type_id = p.room_type_id AND c.stay_date = p.stay_date
+     WHERE c.property_id = ?`,
+    bind(nights.map((n) => stored.roomTypeIds.get(n.roomType)), nights.map((n) => n.date), stored.id),
+  );
+  const roomCode = invert(stored.roomTypeIds);
+  return new Map(rows.rows.map((r) => [`${roomCode.get(r.room_type_id)}|${r.stay_date}`, r.pms_available_at]));
+}
+
+async function lockReservation(trx: DbHandle, stored: StoredProperty, reservationId: string) {
   const reservation = await trx('reservations')
     .where({ id: reservationId, property_id: stored.id })
     .forUpdate()
     .first<{ id: string; status: Reservation['status']; pms_acked_at: Date | null }>();
   if (!reservation) throw new UnknownReservationError(reservationId);
-  const nights = await reservationNights(trx, stored, reservationId);
-  if (reservation.status === 'cancelled') return { id: reservationId, status: 'cancelled', nights };
+  return reservation;
+}
 
-  await trx.raw(
-    `SELECT 1 FROM inventory_cells c JOIN reservation_nights n ON n.room_type_id = c.room_type_id AND n.stay_date = c.stay_date
-     WHERE c.property_id = ? AND n.reservation_id = ? ORDER BY c.room_type_id, c.stay_date FOR UPDATE OF c`,
-    [stored.id, reservationId],
+async function insertNights(trx: DbHandle, stored: StoredProperty, reservationId: string, nights: StayNight[]): Promise<void> {
+  if (nights.length === 0) return;
+  await trx('reservation_nights').insert(
+    nights.map((n) => ({ reservation_id: reservationId, room_type_id: stored.roomTypeIds.get(n.roomType), stay_date: n.date, rooms: n.rooms })),
   );
-  await trx.raw(
-    `UPDATE inventory_cells c SET
-       sold = c.sold - n.rooms,
-       in_flight = CASE WHEN ?::timestamptz IS NULL OR c.pms_available_at IS NULL OR ?::timestamptz > c.pms_available_at
-                        THEN GREATEST(0, c.in_flight - n.rooms) ELSE c.in_flight END,
-       version = c.version + 1, updated_at = now()
-     FROM reservation_nights n
-     WHERE n.reservation_id = ? AND c.property_id = ? AND c.room_type_id = n.room_type_id AND c.stay_date = n.stay_date`,
-    bind(reservation.pms_acked_at, reservation.pms_acked_at, reservationId, stored.id),
-  );
-  await trx('reservations').where({ id: reservationId }).update({ status: 'cancelled', updated_at: trx.fn.now() });
-  await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, { version: 0, reason: 'release', ranges: dirtyRanges(nights) });
-  return { id: reservationId, status: 'cancelled', nights };
 }
 
 /** The PMS has recorded the reservation: from its next `available` push on, that count includes it. */
@@ -253,7 +390,7 @@ export async function acknowledgeReservation(trx: DbHandle, stored: StoredProper
   if (updated === 0) throw new UnknownReservationError(reservationId);
 }
 
-async function reservationNights(trx: DbHandle, stored: StoredProperty, reservationId: string): Promise<StayNight[]> {
+export async function reservationNights(trx: DbHandle, stored: StoredProperty, reservationId: string): Promise<StayNight[]> {
   const roomCode = invert(stored.roomTypeIds);
   const rows = await trx('reservation_nights')
     .where({ reservation_id: reservationId })
