@@ -6,6 +6,7 @@ import type { Db } from '../db/connection';
 import { ariRouter } from './ari-router';
 import { authenticate } from './auth';
 import { healthRouter, type Pingable } from './health-router';
+import { icalRouter } from './ical-router';
 import { createApiMetrics, type ApiMetrics } from './metrics';
 import { otaRouter } from './ota-router';
 import { problemHandler } from './problem';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps.db, metrics, deps.redis));
   app.use(otaRouter(deps.db, { logger: deps.logger, metrics, maxBody: deps.maxBody ?? '5mb' }));
   app.use(express.json({ limit: deps.maxBody ?? '5mb', type: ['application/json', 'application/*+json'] }));
+  app.use(icalRouter(deps.db));
   app.use('/v1', authenticate(deps.db));
   app.use(propertiesRouter(deps.db));
   app.use(ariRouter(deps.db, metrics));
