@@ -3,7 +3,10 @@ import express, { type Express } from 'express';
 import { NotFoundError } from '../core/errors';
 import type { Logger } from '../config/logger';
 import type { Db } from '../db/connection';
+import type { PaymentProvider } from '../core/payment';
+import { SandboxPaymentProvider } from '../fixtures/payments/sandbox-provider';
 import { ariRouter } from './ari-router';
+import { bookingsRouter } from './bookings-router';
 import { authenticate } from './auth';
 import { healthRouter, type Pingable } from './health-router';
 import { icalRouter } from './ical-router';
@@ -19,6 +22,9 @@ export interface AppDeps {
   redis?: Pingable;
   /** Largest accepted request body, e.g. '5mb'. */
   maxBody?: string;
+  /** Payment providers for direct bookings, by name; the sandbox provider when not given. */
+  payments?: ReadonlyMap<string, PaymentProvider>;
+  paymentTimeoutMs?: number;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -49,6 +55,14 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', authenticate(deps.db));
   app.use(propertiesRouter(deps.db));
   app.use(ariRouter(deps.db, metrics));
+  app.use(
+    bookingsRouter({
+      db: deps.db,
+      logger: deps.logger,
+      payments: deps.payments ?? new Map([['sandbox', new SandboxPaymentProvider()]]),
+      ...(deps.paymentTimeoutMs !== undefined ? { paymentTimeoutMs: deps.paymentTimeoutMs } : {}),
+    }),
+  );
   app.use((req) => {
     throw new NotFoundError(`no route for ${req.method} ${req.path}`);
   });

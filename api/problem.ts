@@ -5,7 +5,10 @@ import {
   IdempotencyKeyReusedError,
   InventoryConflictError,
   MalformedRequestError,
+  NotBookableError,
   NotFoundError,
+  PaymentDeclinedError,
+  RequestInProgressError,
   PayloadTooLargeError,
   SoldOutError,
   TidewaterError,
@@ -40,13 +43,17 @@ const statusByError: Array<[new (...args: never[]) => TidewaterError, number]> =
   [ForbiddenError, 403],
   [PayloadTooLargeError, 413],
   [MalformedRequestError, 400],
+  [PaymentDeclinedError, 402],
+  [NotBookableError, 422],
+  [RequestInProgressError, 409],
 ];
 
 export function toProblem(error: TidewaterError, instance?: string): Problem {
   const status = statusByError.find(([type]) => error instanceof type)?.[1] ?? 400;
   const problem: Problem = { type: PROBLEM_BASE + error.code, title: error.title, status, detail: error.message };
   if (instance) problem.instance = instance;
-  if (error instanceof ValidationError || error instanceof InventoryConflictError) problem.errors = error.errors;
+  if (error instanceof ValidationError || error instanceof InventoryConflictError || error instanceof NotBookableError) problem.errors = error.errors;
+  if (error instanceof PaymentDeclinedError) problem.bookingId = error.bookingId;
   if (error instanceof SoldOutError) problem.nights = error.nights;
   return problem;
 }

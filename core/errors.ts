@@ -113,3 +113,27 @@ export class MalformedRequestError extends TidewaterError {
   readonly code = 'malformed-request';
   readonly title = 'Malformed request';
 }
+
+/** The payment provider declined; the rooms held for the booking were released. */
+export class PaymentDeclinedError extends TidewaterError {
+  readonly code = 'payment-declined';
+  readonly title = 'Payment declined';
+  constructor(readonly reason: string, readonly bookingId: string) {
+    super(`payment declined: ${reason}; the rooms were released`);
+  }
+}
+
+/** The stay breaks a restriction or has no rate: it cannot be sold as asked. */
+export class NotBookableError extends TidewaterError {
+  readonly code = 'not-bookable';
+  readonly title = 'Not bookable';
+  constructor(readonly errors: FieldError[]) {
+    super(summarise(errors));
+  }
+}
+
+/** A request with this idempotency key is still being processed. */
+export class RequestInProgressError extends TidewaterError {
+  readonly code = 'request-in-progress';
+  readonly title = 'The first request with this idempotency key is still in progress';
+}
