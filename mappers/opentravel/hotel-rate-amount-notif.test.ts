@@ -71,6 +71,8 @@ describe('OTA_HotelRateAmountNotifRQ', () => {
 
   it.each([
     ['implied decimals', 'AmountAfterTax="12900" DecimalPlaces="2" CurrencyCode="EUR"', '129.00'],
+    ['a signed zero with implied decimals (found by the /ota/v1 fuzz test)', 'AmountAfterTax="-0" DecimalPlaces="2" CurrencyCode="EUR"', '0.00'],
+    ['a signed zero with a decimal point', 'AmountAfterTax="-0.0" CurrencyCode="EUR"', '0.00'],
     ['implied decimals smaller than one unit', 'AmountAfterTax="5" DecimalPlaces="2" CurrencyCode="EUR"', '0.05'],
     ['a written decimal point wins over DecimalPlaces', 'AmountAfterTax="129.5" DecimalPlaces="2" CurrencyCode="EUR"', '129.50'],
     ['zero-decimal currencies', 'AmountAfterTax="12900" CurrencyCode="JPY"', '12900'],

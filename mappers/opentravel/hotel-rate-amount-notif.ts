@@ -202,9 +202,11 @@ function readMoney(element: XmlElement, name: string, raw: string, impliedDecima
   const value = raw.startsWith('+') ? raw.slice(1) : raw;
   if (!isDecimalString(value)) throw errorAt(element, 'invalid-value', `${name} must be a decimal amount such as 129.00; got "${raw}"`);
   if (isNegativeAmount(value)) throw errorAt(element, 'invalid-value', `${name} must not be negative; got ${raw}`);
-  let exact = value;
-  if (impliedDecimals !== undefined && impliedDecimals > 0 && !value.includes('.')) {
-    const digits = value.padStart(impliedDecimals + 1, '0');
+  // What passed the check above with a minus sign is a zero ("-0", "-0.00"): drop the sign, or the
+  // implied decimals below would be placed around it ("-0" → "0.-0").
+  let exact = value.startsWith('-') ? value.slice(1) : value;
+  if (impliedDecimals !== undefined && impliedDecimals > 0 && !exact.includes('.')) {
+    const digits = exact.padStart(impliedDecimals + 1, '0');
     exact = `${digits.slice(0, -impliedDecimals)}.${digits.slice(-impliedDecimals)}`;
   }
   if (currency === undefined) return exact;
