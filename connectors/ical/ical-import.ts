@@ -121,7 +121,8 @@ export async function importIcalCalendar(deps: IcalImportDeps, stored: StoredPro
   };
   const found: IcalConflict[] = [];
 
-  for (const [roomType, channelRoomType] of Object.entries(channel.roomTypes)) {
+  // In code order: the stored document's key order is jsonb's, and results should not depend on it.
+  for (const [roomType, channelRoomType] of Object.entries(channel.roomTypes).sort(([a], [b]) => a.localeCompare(b))) {
     const roomTypeId = stored.roomTypeIds.get(roomType);
     if (roomTypeId === undefined) continue;
     const outcome: IcalRoomOutcome = { roomType, channelRoomType, status: 'export-only', events: 0, warnings: [] };
