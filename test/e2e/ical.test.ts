@@ -278,6 +278,20 @@ describe('ical channel: exported feed, calendar import, conflicts', () => {
       expect(await ledgerFingerprint(t.db)).toEqual(before);
     });
 
+    it('concurrent polls of one calendar take each block once (one importer per room at a time)', async () => {
+      sample.setEvents('villa-101', [
+        { uid: 'stay-1@sample', start: D(21), end: D(25) },
+        { uid: 'race@sample', start: D(70), end: D(72) },
+      ]);
+      const results = await Promise.all(Array.from({ length: 4 }, () => importAirbnb()));
+      expect(results.flatMap((r) => r.taken)).toEqual(['race@sample']);
+      for (const r of results) for (const room of r.rooms) expect(['imported', 'busy']).toContain(room.status);
+      expect(await t.db('reservations').where({ external_ref: 'race@sample' }).count<{ count: number }[]>('* as count')).toEqual([{ count: 1 }]);
+      expect(Object.values(await available('VILLA', D(70), D(71)))).toEqual([0, 0]);
+      sample.setEvents('villa-101', [{ uid: 'stay-1@sample', start: D(21), end: D(25) }]);
+      expect((await importAirbnb()).released).toEqual(['race@sample']);
+    });
+
     it('imported blocks show in the exported feed', async () => {
       const villa = await request(app).get(path('airbnb', 'villa-101', 'airbnb-feed-secret'));
       expect(feedRanges(villa.text)).toEqual([
