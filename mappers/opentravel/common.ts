@@ -270,3 +270,58 @@ export function assertOnlyFields(update: AriUpdate, allowed: ReadonlyArray<keyof
   }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Shared by the reservation messages (HotelResNotif, ResRetrieve, NotifReport)
+
+/**
+ * An xs:dateTime attribute as a UTC instant ("2027-02-20T08:30:01.000Z"), so that revisions from
+ * partners in different zones compare correctly as strings. A value without a zone is read as UTC
+ * (a warning says so): JavaScript would otherwise read it in the server's own zone.
+ */
+export function readInstant(element: XmlElement, name: string, warnings: XmlWarning[]): string | undefined {
+  const value = attribute(element, name);
+  if (value === undefined) return undefined;
+  if (!XS_DATETIME.test(value)) {
+    throw errorAt(element, 'invalid-date', `${name} must be a date and time such as 2027-03-01T09:30:00+01:00; got "${value}"`);
+  }
+  const zoned = /(Z|[+-]\d{2}:\d{2})$/.test(value);
+  if (!zoned) warn(warnings, element, `${name} has no time zone; read as UTC`);
+  const instant = new Date(zoned ? value : `${value}Z`);
+  if (Number.isNaN(instant.getTime())) throw errorAt(element, 'invalid-date', `${name} is not a real date and time; got "${value}"`);
+  return instant.toISOString();
+}
+
+/** One OpenTravel Warning or Error to render (the fields of response.ts's OtaNotice). */
+export interface AcknowledgementNotice {
+  type: string;
+  code?: string;
+  shortText?: string;
+  text?: string;
+  status?: string;
+  tag?: string;
+  recordId?: string;
+}
+
+const OTA_NOTICE_CODE = /^[0-9A-Z]{1,3}(\.[A-Z]{3}(\.X)?)?$/;
+
+/**
+ * The MessageAcknowledgementType head shared by every `…RS` and by OTA_NotifReportRQ: `Success`
+ * with optional `Warnings`, or `Errors` (which drop both, as the schema's choice requires).
+ * Same rules as renderOtaResponse, for messages that carry more than the acknowledgement.
+ */
+export function acknowledgementNodes(errors: readonly AcknowledgementNotice[] = [], warnings: readonly AcknowledgementNotice[] = []): XmlNode[] {
+  if (errors.length > 0) return [{ name: 'Errors', children: errors.slice(0, 99).map((e) => noticeNode('Error', e)) }];
+  return [{ name: 'Success' }, ...(warnings.length > 0 ? [{ name: 'Warnings', children: warnings.map((w) => noticeNode('Warning', w)) }] : [])];
+}
+
+function noticeNode(name: 'Error' | 'Warning', n: AcknowledgementNotice): XmlNode {
+  if (!OTA_NOTICE_CODE.test(n.type)) throw new RangeError(`${name} Type must be an OpenTravel code such as 3; got "${n.type}"`);
+  if (n.code !== undefined && !OTA_NOTICE_CODE.test(n.code)) throw new RangeError(`${name} Code must be an OpenTravel code such as 404; got "${n.code}"`);
+  const clip = (value: string | undefined) => (value === undefined || value === '' ? undefined : value.length <= 64 ? value : `${value.slice(0, 63)}…`);
+  return {
+    name,
+    attributes: { Type: n.type, ShortText: clip(n.shortText), Code: n.code, Status: clip(n.status), Tag: n.tag, RecordID: clip(n.recordId) },
+    ...(n.text !== undefined ? { text: n.text } : {}),
+  };
+}
