@@ -40,6 +40,21 @@ export interface ChannelConnector {
   pushAri(context: ChannelContext, changes: ChannelView): Promise<PushResult>;
   /** The channel's own current view for a range, in Tidewater codes, where the channel has one. */
   readAri?(context: ChannelContext, range: { from: IsoDate; to: IsoDate }): Promise<ChannelView>;
+  /** Delivers a booking (new, modified or cancelled) to a PMS; resolves with the PMS's own reference = its acknowledgement. */
+  deliverReservation?(context: ChannelContext, booking: ReservationDelivery): Promise<{ pmsReference: string }>;
+}
+
+/** A booking as a PMS receives it: the PMS's room and rate codes, personal data only where needed. */
+export interface ReservationDelivery {
+  bookingId: string;
+  /** Where the booking came from (channel code, or `direct`). */
+  source: string;
+  sourceReference: string | null;
+  status: 'confirmed' | 'cancelled' | 'held' | 'manual-recovery';
+  revision: string | null;
+  roomStays: Array<{ roomType: string; ratePlan?: string; checkIn: IsoDate; checkOut: IsoDate; rooms: number; adults?: number; children?: number }>;
+  total: { amount: string; currency: string } | null;
+  guest?: { firstName?: string; lastName?: string; email?: string; phone?: string };
 }
 
 /** The channel refused the message for good (OTA Errors, HTTP 4xx): dead-letter it, never retry. */

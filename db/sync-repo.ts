@@ -71,8 +71,17 @@ export async function markChannelsDirty(
   );
 }
 
+/** Channels with work waiting: dirty ARI ranges, or bookings not yet delivered to a PMS. */
 export async function channelsWithDirtyRanges(db: DbHandle): Promise<number[]> {
-  return db('channel_dirty_ranges').distinct('channel_id').pluck<number[]>('channel_id');
+  const { rows } = await db.raw<{ rows: { channel_id: number }[] }>(
+    `SELECT DISTINCT channel_id FROM channel_dirty_ranges
+     UNION SELECT DISTINCT channel_id FROM booking_deliveries WHERE delivered_at IS NULL`,
+  );
+  return rows.map((r) => r.channel_id);
+}
+
+export async function channelsWithPendingBookings(db: DbHandle): Promise<number[]> {
+  return db('booking_deliveries').whereNull('delivered_at').distinct('channel_id').pluck<number[]>('channel_id');
 }
 
 export async function countDirtyRanges(db: DbHandle): Promise<number> {

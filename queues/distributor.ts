@@ -3,7 +3,9 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../config/logger';
 import type { Db } from '../db/connection';
 import { builtInConnectors } from '../connectors';
+import { startIcalPolling } from '../connectors/ical/ical-import';
 import type { ChannelConnector } from '../connectors/types';
+import { releaseExpiredHolds } from '../services/booking-service';
 import { startBullmqScheduler } from './bullmq-scheduler';
 import { defaultHealthPolicy, type HealthPolicy } from './channel-health';
 import { startInlineScheduler } from './inline-scheduler';
@@ -31,6 +33,7 @@ export interface DistributionOptions {
   sweepMs?: number;
   leaseMs?: number;
   coalesceMs?: number;
+  holdSweepMs?: number;
 }
 
 export interface Distribution {
@@ -75,12 +78,20 @@ export function startDistribution(options: DistributionOptions): Distribution {
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     ...(options.sweepMs !== undefined ? { sweepMs: options.sweepMs } : {}),
   });
+  // Background duties of a worker: iCal calendars to import, unpaid holds to release.
+  const icalPoller = options.runWorkers === false ? undefined : startIcalPolling({ db: options.db, logger: options.logger });
+  const holds = setInterval(() => {
+    releaseExpiredHolds(options.db, options.logger).catch((error: unknown) => options.logger.warn({ err: error }, 'releasing expired holds failed'));
+  }, options.holdSweepMs ?? 10_000);
+  holds.unref();
   return {
     metrics,
     relay,
     scheduler,
     deps,
     async stop() {
+      clearInterval(holds);
+      await icalPoller?.stop();
       await relay.stop();
       await scheduler.stop();
     },

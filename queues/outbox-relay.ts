@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import type { Logger } from '../config/logger';
 import type { Db } from '../db/connection';
-import { channelsWithDirtyRanges, countDirtyRanges, relayOutboxBatch } from '../db/sync-repo';
+import { channelsWithDirtyRanges, channelsWithPendingBookings, countDirtyRanges, relayOutboxBatch } from '../db/sync-repo';
 
 export interface RelayOptions {
   db: Db;
@@ -46,6 +46,9 @@ export function startOutboxRelay(options: RelayOptions): Relay {
       if (channelIds.length > 0) await options.onDirty(channelIds);
       if (relayed === 0) break;
     }
+    // Bookings waiting for a PMS have no outbox row of their own: their insert NOTIFYs, we look here.
+    const bookings = await channelsWithPendingBookings(db);
+    if (bookings.length > 0) await options.onDirty(bookings);
     if (Date.now() - lastSweep >= sweepMs) {
       lastSweep = Date.now();
       const pending = await channelsWithDirtyRanges(db);

@@ -19,7 +19,13 @@ import {
   type DirtyRange,
 } from '../db/sync-repo';
 import { backoffMs } from '../connectors/retry-policy';
-import { ChannelRejectedError, TransientChannelError, type ChannelConnector } from '../connectors/types';
+import { ChannelRejectedError, TransientChannelError, type ChannelConnector, type ReservationDelivery } from '../connectors/types';
+import { addDays } from '../core/dates';
+import { formatAmount } from '../core/money';
+import type { ChannelConfig, StayNight } from '../core/property';
+import { findBooking, findGuest } from '../db/bookings-repo';
+import { markAttemptFailed, markDelivered, markRefused, pendingDeliveries } from '../db/deliveries-repo';
+import { reservationNights } from '../db/ledger-repo';
 import { defaultHealthPolicy, engageSafetyBuffer, liftSafetyBuffer, parseSafetyBuffer, type HealthPolicy } from './channel-health';
 import type { DistributionMetrics } from './metrics';
 import { ChannelPacer } from './rate-limiter';
@@ -131,6 +137,7 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
       lagMs = Date.now() - oldest;
       if (!isEmptyView(changes)) deps.metrics.syncLag.observe({ channel_type: channel.type }, lagMs / 1000);
     }
+    messages += await deliverPendingBookings(deps, channelRow);
     const more = (await readDirtyRanges(db, channelId, 1)).length > 0;
     // Only a message the channel accepted proves a failing channel has recovered; a run with
     // nothing to send says nothing about it.
@@ -222,4 +229,85 @@ export function chunkView(view: ChannelView, max: number): ChannelView[] {
   for (let i = 0; i < sortedInventory.length; i += size) chunks.push({ inventory: sortedInventory.slice(i, i + size), rates: [] });
   for (let i = 0; i < sortedRates.length; i += size) chunks.push({ inventory: [], rates: sortedRates.slice(i, i + size) });
   return chunks;
+}
+
+/**
+ * Bookings waiting for this channel's PMS, oldest first. The PMS's answer is the acknowledgement
+ * the in-flight rule waits for. A refusal is kept for `tidewater report`; a transient failure stops
+ * the run (thrown) so the channel backs off like any other failing channel.
+ */
+async function deliverPendingBookings(deps: SyncDeps, channelRow: { id: number; property_id: number; code: string }): Promise<number> {
+  const { db, logger } = deps;
+  const pending = await pendingDeliveries(db, channelRow.id);
+  if (pending.length === 0) return 0;
+  const stored = await findPropertyById(db, channelRow.property_id);
+  const channel = stored?.property.channels.find((c) => c.code === channelRow.code);
+  const connector = channel ? deps.connectors.get(channel.type) : undefined;
+  if (!stored || !channel || !connector?.deliverReservation) return 0;
+  let delivered = 0;
+  for (const delivery of pending) {
+    const booking = await loadReservationDelivery(db, stored, channel, delivery.reservationId);
+    if (!booking) {
+      await markRefused(db, delivery.id, 'booking no longer exists');
+      continue;
+    }
+    await deps.pacer.take(`channel:${channelRow.id}`, connector.capabilities(channel).requestsPerSecond);
+    try {
+      const { pmsReference } = await connector.deliverReservation({ property: stored.property, channel, correlationId: `booking-${booking.bookingId}` }, booking);
+      await markDelivered(db, delivery.id, delivery.reservationId, pmsReference);
+      deps.metrics.messagesSent.inc({ channel_type: channel.type, outcome: 'accepted' });
+      delivered++;
+    } catch (error) {
+      if (error instanceof ChannelRejectedError) {
+        await markRefused(db, delivery.id, error.message);
+        await addDeadLetter(db, { channelId: channelRow.id, propertyId: stored.id, reason: `booking ${booking.bookingId}: ${error.message}` });
+        deps.metrics.deadLetters.inc({ channel_type: channel.type });
+        logger.error({ channel: channel.code, bookingId: booking.bookingId, error: error.message }, 'PMS refused a booking: dead-lettered');
+        continue;
+      }
+      await markAttemptFailed(db, delivery.id, (error as Error).message);
+      throw error;
+    }
+  }
+  return delivered;
+}
+
+async function loadReservationDelivery(db: Db, stored: StoredProperty, channel: ChannelConfig, reservationId: string): Promise<ReservationDelivery | undefined> {
+  const row = await findBooking(db, stored.id, reservationId);
+  if (!row) return undefined;
+  const nights = await reservationNights(db, stored, reservationId);
+  type StoredStay = { roomType: string; ratePlan?: string; checkIn: string; checkOut: string; rooms: number; adults?: number; children?: number };
+  const stays: StoredStay[] = Array.isArray(row.stays) ? (row.stays as StoredStay[]) : [];
+  const code = (map: Record<string, string>, value: string) => map[value] ?? value;
+  const roomStays = (stays.length > 0 ? stays : (staysFromNights(nights) as StoredStay[])).map((s) => ({
+    roomType: code(channel.roomTypes, s.roomType),
+    ...(s.ratePlan !== undefined ? { ratePlan: code(channel.ratePlans, s.ratePlan) } : {}),
+    checkIn: s.checkIn,
+    checkOut: s.checkOut,
+    rooms: s.rooms,
+    ...(s.adults !== undefined ? { adults: s.adults } : {}),
+    ...(s.children !== undefined ? { children: s.children } : {}),
+  }));
+  const guest = await findGuest(db, reservationId);
+  return {
+    bookingId: row.id,
+    source: row.source,
+    sourceReference: row.external_ref,
+    status: row.status,
+    revision: row.revision,
+    roomStays,
+    total: row.total_amount !== null && row.currency !== null ? { amount: formatAmount(row.total_amount, stored.currencyDecimals), currency: row.currency } : null,
+    ...(guest && !guest.erasedAt ? { guest: { ...(guest.firstName ? { firstName: guest.firstName } : {}), ...(guest.lastName ? { lastName: guest.lastName } : {}), ...(guest.email ? { email: guest.email } : {}), ...(guest.phone ? { phone: guest.phone } : {}) } } : {}),
+  };
+}
+
+/** One stay per room type and run of consecutive nights, for bookings stored without their stays. */
+function staysFromNights(nights: StayNight[]): Array<{ roomType: string; checkIn: string; checkOut: string; rooms: number }> {
+  const out: Array<{ roomType: string; checkIn: string; checkOut: string; rooms: number }> = [];
+  for (const n of [...nights].sort((a, b) => (a.roomType + a.date < b.roomType + b.date ? -1 : 1))) {
+    const last = out[out.length - 1];
+    if (last && last.roomType === n.roomType && last.checkOut === n.date && last.rooms === n.rooms) last.checkOut = addDays(n.date, 1);
+    else out.push({ roomType: n.roomType, checkIn: n.date, checkOut: addDays(n.date, 1), rooms: n.rooms });
+  }
+  return out;
 }

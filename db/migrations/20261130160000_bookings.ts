@@ -69,12 +69,20 @@ export async function up(knex: Knex): Promise<void> {
       last_error     text
     );
     CREATE INDEX booking_deliveries_pending ON booking_deliveries (channel_id, id) WHERE delivered_at IS NULL;
+    -- Wakes the relay like an outbox row does.
+    CREATE FUNCTION notify_booking_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM pg_notify('tidewater_outbox', 'booking');
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER booking_delivery_notify AFTER INSERT ON booking_deliveries FOR EACH STATEMENT EXECUTE FUNCTION notify_booking_delivery();
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
     DROP TABLE IF EXISTS booking_deliveries, booking_events, guests;
+    DROP FUNCTION IF EXISTS notify_booking_delivery();
     DROP INDEX IF EXISTS incidents_one_open;
     CREATE UNIQUE INDEX incidents_one_open ON incidents (property_id, kind, COALESCE(channel_id, 0)) WHERE status = 'open';
     ALTER TABLE reservations DROP COLUMN IF EXISTS revision, DROP COLUMN IF EXISTS total_amount,
