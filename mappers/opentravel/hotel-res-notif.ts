@@ -124,12 +124,18 @@ export interface HotelResNotifRSInput {
   errors?: readonly AcknowledgementNotice[];
 }
 
+/**
+ * An acknowledgement as read. The channel's id is missing when a partner identifies the
+ * reservation by HotelReservationIDs only (the OpenTravel samples do).
+ */
+export type ReadReservationAck = Omit<ReservationAck, 'channelReservationId'> & { channelReservationId?: string };
+
 export interface HotelResNotifRSMessage {
   header: OtaHeader;
   status: 'success' | 'warnings' | 'errors';
   warnings: OtaNotice[];
   errors: OtaNotice[];
-  reservations: ReservationAck[];
+  reservations: ReadReservationAck[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -742,17 +748,19 @@ export function readHotelResNotifRS(input: string | Uint8Array | XmlElement, opt
 }
 
 /** Reads an acknowledging HotelReservation: its UniqueID and any ids the receiver assigned. */
-export function readAck(element: XmlElement): ReservationAck {
+export function readAck(element: XmlElement): ReadReservationAck {
   const uniqueId = pickUniqueId(element);
-  if (!uniqueId) throw errorAt(element, 'missing-field', '<UniqueID> is required: it names the reservation acknowledged');
-  const channelReservationId = requireAttribute(uniqueId, 'ID');
+  const channelReservationId = uniqueId ? requireAttribute(uniqueId, 'ID') : undefined;
   const global = childElement(element, 'ResGlobalInfo');
   const hotelReservationIds = global ? readReferences(global, []) : [];
   const info = global ? childElement(global, 'BasicPropertyInfo') : undefined;
   const hotelCode = info ? attribute(info, 'HotelCode') : undefined;
+  if (channelReservationId === undefined && hotelReservationIds.length === 0) {
+    throw errorAt(element, 'missing-field', '<UniqueID> (or ResGlobalInfo/HotelReservationIDs) is required: it names the reservation acknowledged');
+  }
   return {
-    channelReservationId,
-    ...(attribute(uniqueId, 'Type') === UNIQUE_ID_TYPE.cancellation ? { cancelled: true } : {}),
+    ...(channelReservationId !== undefined ? { channelReservationId } : {}),
+    ...(uniqueId && attribute(uniqueId, 'Type') === UNIQUE_ID_TYPE.cancellation ? { cancelled: true } : {}),
     ...(hotelCode !== undefined ? { hotelCode } : {}),
     ...(hotelReservationIds.length > 0 ? { hotelReservationIds } : {}),
   };

@@ -3,6 +3,10 @@ import type { XmlStandard } from './common';
 import { HOTEL_AVAIL_NOTIF_RQ, readHotelAvailNotif } from './hotel-avail-notif';
 import { HOTEL_INV_COUNT_NOTIF_RQ, readHotelInvCountNotif } from './hotel-inv-count-notif';
 import { HOTEL_RATE_AMOUNT_NOTIF_RQ, readHotelRateAmountNotif } from './hotel-rate-amount-notif';
+import { HOTEL_RES_NOTIF_RQ, HOTEL_RES_NOTIF_RS, readHotelResNotif, readHotelResNotifRS } from './hotel-res-notif';
+import { NOTIF_REPORT_RQ, NOTIF_REPORT_RS, readNotifReportRQ, readNotifReportRS } from './notif-report';
+import { READ_RQ, readReadRQ } from './read-rq';
+import { RES_RETRIEVE_RS, readResRetrieveRS } from './res-retrieve-rs';
 import { readOtaResponse } from './response';
 import { detectStandard } from './standard';
 
@@ -10,6 +14,10 @@ export * from './common';
 export * from './hotel-avail-notif';
 export * from './hotel-inv-count-notif';
 export * from './hotel-rate-amount-notif';
+export * from './hotel-res-notif';
+export * from './notif-report';
+export * from './read-rq';
+export * from './res-retrieve-rs';
 export * from './response';
 export { detectStandard } from './standard';
 export { XmlMessageError, type XmlProblem, type XmlWarning } from '../xml/errors';
@@ -23,7 +31,18 @@ export interface GenericXmlNode {
   children?: GenericXmlNode[];
 }
 
-export type InspectKind = 'hotel-avail-notif' | 'hotel-inv-count-notif' | 'hotel-rate-amount-notif' | 'response' | 'generic';
+export type InspectKind =
+  | 'hotel-avail-notif'
+  | 'hotel-inv-count-notif'
+  | 'hotel-rate-amount-notif'
+  | 'hotel-res-notif'
+  | 'hotel-res-notif-response'
+  | 'read-request'
+  | 'res-retrieve'
+  | 'notif-report'
+  | 'notif-report-response'
+  | 'response'
+  | 'generic';
 
 export interface InspectResult {
   root: string;
@@ -54,6 +73,20 @@ export function inspectXml(xml: string | Uint8Array, options: ParseXmlOptions & 
       return { ...base, kind: 'hotel-inv-count-notif', normalized: readHotelInvCountNotif(root, { standard }) };
     case HOTEL_RATE_AMOUNT_NOTIF_RQ:
       return { ...base, kind: 'hotel-rate-amount-notif', normalized: readHotelRateAmountNotif(root, { standard }) };
+    // Reservations a partner sent are shown even when some cannot be booked: those are listed in
+    // `rejected` with their reason, as the record-level errors the RS would carry.
+    case HOTEL_RES_NOTIF_RQ:
+      return { ...base, kind: 'hotel-res-notif', normalized: readHotelResNotif(root, { standard, invalidReservations: 'collect' }) };
+    case HOTEL_RES_NOTIF_RS:
+      return { ...base, kind: 'hotel-res-notif-response', normalized: readHotelResNotifRS(root) };
+    case READ_RQ:
+      return { ...base, kind: 'read-request', normalized: readReadRQ(root, { standard }) };
+    case RES_RETRIEVE_RS:
+      return { ...base, kind: 'res-retrieve', normalized: readResRetrieveRS(root, { standard, invalidReservations: 'collect' }) };
+    case NOTIF_REPORT_RQ:
+      return { ...base, kind: 'notif-report', normalized: readNotifReportRQ(root, { standard }) };
+    case NOTIF_REPORT_RS:
+      return { ...base, kind: 'notif-report-response', normalized: readNotifReportRS(root) };
     default:
       if (RESPONSES.has(root.name)) return { ...base, kind: 'response', normalized: readOtaResponse(root) };
       return { ...base, kind: 'generic', normalized: genericTree(root) };
