@@ -306,6 +306,6 @@ describe('OpenTravel XML endpoint fuzz', () => {
       `ota fuzz: ${RUNS} messages in ${((Date.now() - started) / 1000).toFixed(1)} s, ${JSON.stringify(outcomes)}, ` +
         `${checked} reached Postgres and were fingerprinted, ${sample.length} answers XSD-checked, errors by type/code ${JSON.stringify(Object.fromEntries([...errorCodes].sort()))}\n`,
     );
-    // Well under a minute on a quiet 2-core machine; the margin is for one shared with other test runs.
+    // 98–129 s measured on the 2-core VM at load average 8–10 (other suites running); jest's 120 s default is too tight there.
   }, 300_000);
 });
