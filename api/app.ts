@@ -5,6 +5,7 @@ import type { Logger } from '../config/logger';
 import type { Db } from '../db/connection';
 import type { PaymentProvider } from '../core/payment';
 import { SandboxPaymentProvider } from '../fixtures/payments/sandbox-provider';
+import { alpineBitsRouter } from './alpinebits-router';
 import { ariRouter } from './ari-router';
 import { bookingsRouter } from './bookings-router';
 import { authenticate } from './auth';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRouter(deps.db, metrics, deps.redis));
   app.use(otaRouter(deps.db, { logger: deps.logger, metrics, maxBody: deps.maxBody ?? '5mb' }));
+  app.use(alpineBitsRouter(deps.db, { logger: deps.logger, metrics, maxBody: deps.maxBody ?? '5mb' }));
   app.use(express.json({ limit: deps.maxBody ?? '5mb', type: ['application/json', 'application/*+json'] }));
   app.use(icalRouter(deps.db));
   app.use('/v1', authenticate(deps.db));

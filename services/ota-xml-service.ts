@@ -265,7 +265,7 @@ interface Hotel {
  * brings a code mapping. If none of them is the key's, the first is returned for `authorize` to
  * refuse. Nothing matches: Errors 392.
  */
-async function resolveHotel(db: Db, hotelCode: string, container: XmlElement, principal: ApiKeyPrincipal): Promise<Hotel> {
+export async function resolveHotel(db: Db, hotelCode: string, container: XmlElement, principal: ApiKeyPrincipal): Promise<Hotel> {
   const rows = await db('channels as c')
     .join('properties as p', 'p.id', 'c.property_id')
     .where('c.active', true)
@@ -300,7 +300,7 @@ async function resolveHotel(db: Db, hotelCode: string, container: XmlElement, pr
  * that channel's. So a code is read through the matched channel's mapping first, then as a
  * Tidewater code. An unknown code is an error naming it, never a skipped update.
  */
-function translateCodes(updates: readonly AriUpdate[], property: Property, channel: ChannelConfig | undefined): AriUpdate[] {
+export function translateCodes(updates: readonly AriUpdate[], property: Property, channel: ChannelConfig | undefined): AriUpdate[] {
   const rooms = inverse(channel?.roomTypes);
   const plans = inverse(channel?.ratePlans);
   const errors: OtaNotice[] = [];
@@ -369,6 +369,6 @@ class OtaCodesError extends XmlMessageError {
 }
 
 /** The Errors of an answer: the notices collected above, or the one mapping of typed errors. */
-function noticesOf(error: unknown): OtaNotice[] {
+export function noticesOf(error: unknown): OtaNotice[] {
   return error instanceof OtaCodesError ? error.notices : toOtaErrors(error);
 }

@@ -1,0 +1,111 @@
+/**
+ * `POST /alpinebits`: Tidewater as an AlpineBits HotelData 2024-10 server, for PMSs that push
+ * FreeRooms (OTA_HotelInvCountNotif:FreeRooms) and discover us with OTA_Ping:Handshaking.
+ *
+ * - Body: multipart/form-data (or application/x-www-form-urlencoded, which older clients send)
+ *   with the fields `action` and `request`, up to `maxBody` (5 MB). Read raw here, before the JSON
+ *   parser, and split by mappers/alpinebits/handshake.ts `decodeFormBody`.
+ * - Headers: X-AlpineBits-ClientProtocolVersion (required), X-AlpineBits-ClientID (logged only).
+ * - Auth: HTTP Basic, any user name, a Tidewater API key (role pms or admin) as the password. The
+ *   property is the key's; the message's HotelCode must name it.
+ * - Answer: `ERROR:…` plain text with 400 / 401 / 413 / 500 where AlpineBits puts transport
+ *   outcomes, otherwise 200 with the RS (OTA_PingRS, OTA_HotelInvCountNotifRS with Success,
+ *   Warnings or Errors).
+ *
+ * The work is services/alpinebits-service.ts; this file only moves bytes and credentials.
+ */
+import { Router, type Request } from 'express';
+import type { Logger } from '../config/logger';
+import type { Db } from '../db/connection';
+import { findApiKey } from '../db/api-keys-repo';
+import { CLIENT_ID_HEADER, PROTOCOL_VERSION_HEADER } from '../mappers/alpinebits/handshake';
+import { handleAlpineBits } from '../services/alpinebits-service';
+import { OTA_ARI_ROLES } from '../services/ota-xml-service';
+import { authorize, extractKey } from './auth';
+import type { ApiMetrics } from './metrics';
+import { parseByteSize } from './ota-router';
+
+export interface AlpineBitsRouterOptions {
+  logger: Logger;
+  metrics: ApiMetrics;
+  /** Largest accepted body, e.g. '5mb' (TIDEWATER_MAX_BODY). */
+  maxBody: string;
+}
+
+export function alpineBitsRouter(db: Db, options: AlpineBitsRouterOptions): Router {
+  const router = Router();
+  const maxBytes = parseByteSize(options.maxBody);
+
+  router.post('/alpinebits', async (req, res) => {
+    const body = await readBody(req, maxBytes);
+    const key = extractKey(req.header('authorization'));
+    const principal = key !== undefined ? await findApiKey(db, key) : undefined;
+    if (principal) res.locals.principal = principal;
+
+    const answer = await handleAlpineBits(
+      db,
+      {
+        protocolVersion: req.header(PROTOCOL_VERSION_HEADER),
+        clientId: req.header(CLIENT_ID_HEADER),
+        contentType: req.header('content-type'),
+        contentEncoding: req.header('content-encoding'),
+        body: body.bytes,
+        tooLarge: body.tooLarge,
+      },
+      {
+        principal,
+        authorize: (propertyCode) => {
+          authorize(res, propertyCode, OTA_ARI_ROLES);
+        },
+      },
+      { maxBytes, maxBodyLabel: options.maxBody },
+    );
+
+    if (body.tooLarge) res.setHeader('connection', 'close');
+    if (answer.kind === 'text') {
+      if (answer.unexpected !== undefined) {
+        options.logger.error({ err: answer.unexpected, requestId: res.locals.requestId, clientId: req.header(CLIENT_ID_HEADER) }, 'AlpineBits request failed unexpectedly');
+      }
+      if (answer.httpStatus === 401) res.setHeader('www-authenticate', 'Basic realm="Tidewater AlpineBits", charset="UTF-8"');
+      res.status(answer.httpStatus).type('text/plain; charset=utf-8').send(answer.text);
+      return;
+    }
+    if (answer.result && answer.propertyCode !== undefined) options.metrics.ariCellsApplied.inc({ property: answer.propertyCode }, answer.result.cells);
+    res.status(200).type('application/xml; charset=utf-8').send(answer.xml);
+  });
+
+  return router;
+}
+
+interface ReadBody {
+  bytes: Buffer;
+  tooLarge: boolean;
+}
+
+/**
+ * Reads the body up to `maxBytes`; past it, stops keeping bytes and drains the rest, so a huge
+ * upload costs no memory and the client still reads the `ERROR:` answer instead of a reset.
+ */
+function readBody(req: Request, maxBytes: number): Promise<ReadBody> {
+  const declared = Number(req.header('content-length'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (tooLarge: boolean) => {
+      if (done) return;
+      done = true;
+      resolve({ bytes: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge });
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (done) return; // draining what is left of a refused upload
+      size += chunk.length;
+      if (size > maxBytes) finish(true);
+      else chunks.push(chunk);
+    });
+    req.once('end', () => finish(false));
+    req.once('error', (error) => (done ? undefined : reject(error)));
+    // The announced size is enough to refuse; the data listener drains the rest.
+    if (Number.isFinite(declared) && declared > maxBytes) finish(true);
+  });
+}

@@ -1,0 +1,398 @@
+/**
+ * Tidewater as an AlpineBits HotelData 2024-10 server (`POST /alpinebits`), without HTTP: the
+ * router hands over the headers, the body and the API key's owner; this answers either plain text
+ * (`ERROR:…` with an HTTP status: AlpineBits' transport-level outcomes) or an `…RS` document.
+ *
+ * What is a transport error and what is an RS with Errors follows the AlpineBits servers partners
+ * already talk to (the reference implementations answer 400 `ERROR:` to anything they cannot read):
+ *   - `ERROR:` (400): protocol version header missing or not 2024-10, body not a form, unknown or
+ *     missing `action` ("ERROR:unknown or missing action", §3.4), missing `request`, a request that
+ *     is not XML, is forbidden XML (DOCTYPE, too deep) or is not the document the action names;
+ *     401 for credentials; 413 above the size limit; 500 for our own failures.
+ *   - RS with Errors (200, Type 13 with the OpenTravel ERR code): a readable message whose content
+ *     cannot be applied (unknown HotelCode or room category, Start after End, a date in the past…).
+ * Either way nothing is written: the only write is `applyAriBatch`, all or nothing, at the end.
+ *
+ * Actions: OTA_Ping:Handshaking and OTA_HotelInvCountNotif:FreeRooms. RatePlans is not offered:
+ * mappers/alpinebits/rate-plans.ts reads plans (Full/New/Overlay/Remove, generic rules, per-person
+ * amounts) but not into ledger updates, and guessing that translation here would store wrong
+ * prices. It is left out of the handshake and answered as an unknown action. GuestRequests (pulled
+ * by the PMS) is another piece of work and is not announced either.
+ */
+import { createHash } from 'node:crypto';
+import type { AriUpdate } from '../core/ari';
+import { eachDate, addDays, type IsoDate } from '../core/dates';
+import { AuthenticationError, ForbiddenError, TidewaterError } from '../core/errors';
+import type { Property } from '../core/property';
+import type { ApiKeyPrincipal } from '../db/api-keys-repo';
+import type { Db } from '../db/connection';
+import { FREE_ROOMS_ROOT, readFreeRooms } from '../mappers/alpinebits/free-rooms';
+import {
+  ALPINEBITS_ACTIONS,
+  ALPINEBITS_VERSION,
+  HANDSHAKE_ACTIONS,
+  HANDSHAKE_CAPABILITIES,
+  PROTOCOL_VERSION_HEADER,
+  decodeFormBody,
+  intersectHandshake,
+  readPingRequest,
+  renderPingResponse,
+  type HandshakeData,
+  type HandshakeVersion,
+} from '../mappers/alpinebits/handshake';
+import { renderAlpineBitsResponse, type AlpineBitsError, type AlpineBitsWarning } from '../mappers/alpinebits/response';
+import { OTA_NAMESPACE } from '../mappers/opentravel/common';
+import type { OtaNotice } from '../mappers/opentravel/response';
+import { XmlMessageError, type XmlProblem } from '../mappers/xml/errors';
+import { childElement, DEFAULT_MAX_BYTES, parseXml, type XmlElement } from '../mappers/xml/parse';
+import { applyAriBatch, type AriResult } from './ari-service';
+import { noticesOf, resolveHotel, translateCodes } from './ota-xml-service';
+
+/** Protocol versions this server speaks (the X-AlpineBits-ClientProtocolVersion values it accepts). */
+export const SUPPORTED_VERSIONS: readonly string[] = [ALPINEBITS_VERSION];
+
+/** The idempotency namespace of AlpineBits pushes, apart from /ota/v1 and JSON keys. */
+export const ALPINEBITS_IDEMPOTENCY_SOURCE = 'alpinebits';
+
+const FREE_ROOMS_RS = 'OTA_HotelInvCountNotifRS';
+/** AlpineBits Error Type 13: application error, the request was not processed. */
+const APPLICATION_ERROR = '13';
+const ADVISORY = '11';
+/** WarningsType allows 99 Warning elements. */
+const MAX_WARNINGS = 99;
+
+/**
+ * What Tidewater announces in the handshake. FreeRooms per room category, as deltas or complete
+ * sets, with closing seasons. Not announced: accept_rooms (availability per physical room; the
+ * ledger counts categories), accept_out_of_order / out_of_market (CountType 6 is read tolerantly
+ * when sent, but announcing it would promise that an omitted CountType 6 resets the count to 0).
+ * action_OTA_Ping is listed because versions before 2024-10 require it; the 2024-10 answer drops it
+ * (see handshakeAnswer).
+ */
+export const SERVER_HANDSHAKE: HandshakeData = {
+  versions: [
+    {
+      version: ALPINEBITS_VERSION,
+      actions: [
+        { action: HANDSHAKE_ACTIONS.ping },
+        {
+          action: HANDSHAKE_ACTIONS.freeRooms,
+          supports: [
+            HANDSHAKE_CAPABILITIES.freeRoomsCategories,
+            HANDSHAKE_CAPABILITIES.freeRoomsDeltas,
+            HANDSHAKE_CAPABILITIES.freeRoomsCompleteSet,
+            HANDSHAKE_CAPABILITIES.freeRoomsClosingSeasons,
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+/** A refusal at the transport level: answered `ERROR:<message>` with `httpStatus`. */
+export class AlpineBitsTransportError extends TidewaterError {
+  readonly code = 'alpinebits-transport';
+  readonly title = 'AlpineBits request refused';
+  constructor(
+    readonly httpStatus: 400 | 401 | 413,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AlpineBitsRequest {
+  /** X-AlpineBits-ClientProtocolVersion, undefined when absent. */
+  protocolVersion: string | undefined;
+  /** X-AlpineBits-ClientID: only logged, AlpineBits gives it no meaning. */
+  clientId: string | undefined;
+  contentType: string | undefined;
+  contentEncoding: string | undefined;
+  body: Buffer;
+  /** The router stopped reading because the body exceeded the limit. */
+  tooLarge: boolean;
+}
+
+export interface AlpineBitsCaller {
+  /** The API key's owner; undefined when no key or an unknown one was sent. */
+  principal: ApiKeyPrincipal | undefined;
+  /** Throws (ForbiddenError) unless the caller may push ARI to the property: api/auth.ts `authorize`. */
+  authorize(propertyCode: string): void;
+}
+
+export interface AlpineBitsOptions {
+  maxBytes?: number;
+  /** Shown in the too-large message, e.g. '5mb'. */
+  maxBodyLabel?: string;
+  now?: Date;
+}
+
+export type AlpineBitsAnswer =
+  | { kind: 'text'; httpStatus: number; text: string; unexpected?: unknown }
+  | {
+      kind: 'xml';
+      httpStatus: 200;
+      xml: string;
+      status: 'success' | 'warnings' | 'errors';
+      action: string;
+      propertyCode?: string;
+      result?: AriResult;
+    };
+
+/** One AlpineBits request in, its answer out. Never throws. */
+export async function handleAlpineBits(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCaller, options: AlpineBitsOptions = {}): Promise<AlpineBitsAnswer> {
+  try {
+    return await dispatch(db, request, caller, options);
+  } catch (error) {
+    if (error instanceof AlpineBitsTransportError) return { kind: 'text', httpStatus: error.httpStatus, text: `ERROR:${error.message}` };
+    // Anything else escaping dispatch is ours, not the client's: 500 as AlpineBits asks, details in the log.
+    return { kind: 'text', httpStatus: 500, text: 'ERROR:internal error; the request was not processed', unexpected: error };
+  }
+}
+
+async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCaller, options: AlpineBitsOptions): Promise<AlpineBitsAnswer> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (request.tooLarge) throw new AlpineBitsTransportError(413, `the request is larger than ${options.maxBodyLabel ?? `${maxBytes} bytes`}`);
+  // AlpineBits §2: a client that sends no version is taken to speak one older than 2013-04, which
+  // this server does not; say so rather than guess.
+  const version = request.protocolVersion?.trim();
+  if (!version) {
+    throw new AlpineBitsTransportError(400, `missing ${PROTOCOL_VERSION_HEADER} header; this server speaks AlpineBits ${SUPPORTED_VERSIONS.join(', ')}`);
+  }
+  // Credentials before the body is decoded: an anonymous sender must not get to spend our CPU.
+  const principal = caller.principal;
+  if (!principal) throw new AlpineBitsTransportError(401, 'authentication failed: send HTTP Basic auth with a Tidewater API key as the password');
+  try {
+    caller.authorize(principal.propertyCode);
+  } catch (error) {
+    if (error instanceof ForbiddenError || error instanceof AuthenticationError) throw new AlpineBitsTransportError(401, `authentication failed: ${error.message}`);
+    throw error;
+  }
+  const encoding = (request.contentEncoding ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity') {
+    // Not announced (no X-AlpineBits-Server-Accept-Encoding), so a compliant client never sends it.
+    throw new AlpineBitsTransportError(400, `Content-Encoding ${encoding} is not accepted by this server; send the request uncompressed`);
+  }
+  let fields: Record<string, string>;
+  try {
+    fields = decodeFormBody(request.body, request.contentType);
+  } catch (error) {
+    throw new AlpineBitsTransportError(400, `${(error as Error).message}; send the action and request parameters as multipart/form-data`);
+  }
+  const action = fields.action?.trim();
+  const supported = action === ALPINEBITS_ACTIONS.handshake || action === ALPINEBITS_ACTIONS.freeRooms;
+  if (!action || !supported) {
+    const what = !action ? 'no action parameter' : `${action} is not supported by this server`;
+    throw new AlpineBitsTransportError(400, `unknown or missing action: ${what}; supported: ${ALPINEBITS_ACTIONS.handshake}, ${ALPINEBITS_ACTIONS.freeRooms}`);
+  }
+  const xml = fields.request;
+  if (xml === undefined || xml.trim() === '') throw new AlpineBitsTransportError(400, `missing request parameter: ${action} needs the XML document in "request"`);
+
+  if (action === ALPINEBITS_ACTIONS.handshake) {
+    // The handshake is answered whatever version the header names: it is how a client finds out
+    // which versions both sides speak (AlpineBits §3.2 allows either refusing or intersecting).
+    return { kind: 'xml', httpStatus: 200, status: 'warnings', action, xml: handshakeAnswer(xml, maxBytes, options.now) };
+  }
+  if (!SUPPORTED_VERSIONS.includes(version)) {
+    throw new AlpineBitsTransportError(400, `unsupported protocol version ${version} in ${PROTOCOL_VERSION_HEADER}; this server speaks AlpineBits ${SUPPORTED_VERSIONS.join(', ')}`);
+  }
+  return freeRooms(db, xml, principal, action, maxBytes, options.now);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handshaking
+
+function handshakeAnswer(xml: string, maxBytes: number, now: Date | undefined): string {
+  const root = parseRequest(xml, 'OTA_PingRQ', maxBytes);
+  let ping;
+  try {
+    ping = readPingRequest(root);
+  } catch (error) {
+    if (error instanceof XmlMessageError) throw new AlpineBitsTransportError(400, error.message);
+    throw error;
+  }
+  return renderPingResponse({ intersection: intersection(ping.handshake), echoData: ping.echoData }, now ? () => now : undefined);
+}
+
+/**
+ * The versions, actions and capabilities both sides support. Two 2024-10 rules on top of the plain
+ * intersection: OTA_Ping is implicit from 2024-10 on and is not listed in the answer, and a version
+ * both sides speak stays in the answer even when no other action is shared (the client learns that
+ * the version matches and that nothing else does, instead of seeing the version vanish).
+ */
+export function intersection(client: HandshakeData): HandshakeData {
+  const shared = intersectHandshake(client, SERVER_HANDSHAKE);
+  const versions: HandshakeVersion[] = [];
+  for (const server of SERVER_HANDSHAKE.versions) {
+    if (!client.versions.some((v) => v.version === server.version)) continue;
+    const actions = shared.versions.find((v) => v.version === server.version)?.actions ?? [];
+    versions.push({ version: server.version, actions: pingIsImplicit(server.version) ? actions.filter((a) => a.action !== HANDSHAKE_ACTIONS.ping) : actions });
+  }
+  return { versions };
+}
+
+function pingIsImplicit(version: string): boolean {
+  return version >= '2024-10';
+}
+
+// ---------------------------------------------------------------------------------------------
+// FreeRooms
+
+async function freeRooms(db: Db, xml: string, principal: ApiKeyPrincipal, action: string, maxBytes: number, now: Date | undefined): Promise<AlpineBitsAnswer> {
+  const root = parseRequest(xml, FREE_ROOMS_ROOT, maxBytes);
+  const warnings: AlpineBitsWarning[] = [];
+  let propertyCode: string | undefined;
+  const respond = (errors: AlpineBitsError[], result?: AriResult): AlpineBitsAnswer => {
+    const shown = errors.length > 0 ? [] : capWarnings(warnings);
+    return {
+      kind: 'xml',
+      httpStatus: 200,
+      action,
+      xml: renderAlpineBitsResponse({ root: FREE_ROOMS_RS, errors, warnings: shown }, now ? () => now : undefined),
+      status: errors.length > 0 ? 'errors' : shown.length > 0 ? 'warnings' : 'success',
+      ...(propertyCode !== undefined ? { propertyCode } : {}),
+      ...(result ? { result } : {}),
+    };
+  };
+
+  try {
+    if (root.namespace !== OTA_NAMESPACE) {
+      // Read anyway, as /ota/v1 does: the message means the same; the warning lets the integrator fix it.
+      warnings.push({ type: ADVISORY, text: `${root.name} is not in the OpenTravel namespace ${OTA_NAMESPACE}; read as if it were` });
+    }
+    const message = readFreeRooms(root);
+    warnings.push(...message.warnings.map((w) => ({ type: ADVISORY, text: `line ${w.line}, element <${w.element}>: ${w.reason}` })));
+    const container = childElement(root, 'Inventories') as XmlElement;
+
+    // The property is the key's; HotelCode must name it (its code, or the hotelCode of one of its
+    // pms / ota-xml channels: the /ota/v1 rule). Another property's code is answered like an
+    // unknown one, so credentials cannot probe which hotels exist.
+    const hotel = await resolveHotel(db, message.hotelCode, container, principal);
+    if (hotel.stored.property.code !== principal.propertyCode) throw unknownHotel(message.hotelCode, container);
+    const property = hotel.stored.property;
+    propertyCode = property.code;
+
+    const updates = translateCodes(message.updates, property, hotel.channel);
+    // Closing seasons close the whole hotel: every room type at 0, applied after the counts so that
+    // a night both closed and counted ends up closed (the safer reading of a contradiction).
+    const closed = message.closedPeriods.flatMap((p) => property.roomTypes.map((rt): AriUpdate => ({ roomType: rt.code, from: p.from, to: p.to, available: 0 })));
+    if (closed.length > 0 && updates.some((u) => message.closedPeriods.some((p) => u.from <= p.to && p.from <= u.to))) {
+      warnings.push({ type: ADVISORY, text: 'a closing season overlaps availability sent for a room category; those nights were closed' });
+    }
+    const batch = [...updates, ...closed];
+    if (message.completeSet) {
+      if (batch.length === 0) {
+        // An empty CompleteSet means "nothing is free, anywhere, ever": a range Tidewater cannot
+        // bound. Refused, so the PMS does not believe its channels are closed when they are not.
+        throw new XmlMessageError({
+          problem: 'missing-field',
+          reason: 'an empty CompleteSet names no nights, so Tidewater cannot tell which to close; send the nights with closing seasons (AllInvCode) or per-category counts of 0',
+          element: container.name,
+          line: container.line,
+        });
+      }
+      batch.push(...completeSetFill(batch, property));
+    }
+    if (batch.length === 0) {
+      throw new XmlMessageError({ problem: 'missing-field', reason: `${root.name} contains no availability`, element: container.name, line: container.line });
+    }
+
+    const result = await applyOnce(db, hotel.stored.id, property.code, xml, batch, now);
+    return respond([], result);
+  } catch (error) {
+    if (error instanceof XmlMessageError && TRANSPORT_PROBLEMS.has(error.problem)) throw new AlpineBitsTransportError(400, error.message);
+    if (!(error instanceof TidewaterError)) throw error;
+    return respond(noticesOf(error).map(alpineBitsError));
+  }
+}
+
+/**
+ * CompleteSet: the message replaces what the hotel had for the whole range it covers (first Start
+ * to last End, closing seasons included). Every room type of the property on every night of that
+ * range that the message does not set gets 0, in runs of consecutive nights.
+ */
+export function completeSetFill(updates: readonly AriUpdate[], property: Property): AriUpdate[] {
+  const from = updates.reduce((min, u) => (u.from < min ? u.from : min), updates[0]?.from ?? '');
+  const to = updates.reduce((max, u) => (u.to > max ? u.to : max), updates[0]?.to ?? '');
+  if (from === '' || to === '') return [];
+  const fill: AriUpdate[] = [];
+  for (const roomType of property.roomTypes) {
+    const covered = new Set<IsoDate>();
+    for (const u of updates) if (u.roomType === roomType.code && u.available !== undefined) for (const d of eachDate(u.from, u.to, u.days)) covered.add(d);
+    let runStart: IsoDate | undefined;
+    for (const night of eachDate(from, to)) {
+      if (!covered.has(night)) runStart ??= night;
+      else if (runStart !== undefined) {
+        fill.push({ roomType: roomType.code, from: runStart, to: addDays(night, -1), available: 0 });
+        runStart = undefined;
+      }
+    }
+    if (runStart !== undefined) fill.push({ roomType: roomType.code, from: runStart, to, available: 0 });
+  }
+  return fill;
+}
+
+/**
+ * AlpineBits messages carry no EchoToken, and PMSs resend identical complete sets: a plain content
+ * hash as idempotency key would wrongly skip "A, B, A" (the second A must restore A's counts). So a
+ * message is skipped only when it is identical to the one that produced the property's current
+ * ledger version, i.e. nothing was applied since; otherwise it is applied, keyed by content and the
+ * ledger version it starts from (two identical messages racing still apply once).
+ *
+ * Known approximation: bookings do not move the ledger version, so an identical resend after a
+ * booking the PMS has since acknowledged is skipped and that booking stays in flight until the
+ * PMS's next different push: Tidewater then sells one room fewer for a while, never one too many.
+ */
+async function applyOnce(db: Db, propertyId: number, propertyCode: string, xml: string, updates: AriUpdate[], now: Date | undefined): Promise<AriResult> {
+  const hash = createHash('sha256').update(xml).digest('hex');
+  const keyAt = (ledgerVersion: number) => `sha256:${hash}|after:${ledgerVersion}`;
+  const source = `${ALPINEBITS_IDEMPOTENCY_SOURCE}:${propertyCode}:ari`;
+  // Read here rather than in db/: a lookup in applyAriBatch's own idempotency table, no new SQL shape.
+  const property = await db('properties').where({ id: propertyId }).first<{ ledger_version: number }>('ledger_version');
+  const current = Number(property?.ledger_version ?? 0);
+  const previous = await db('inbound_messages')
+    .where({ source, idempotency_key: keyAt(current - 1), outcome: 'applied' })
+    .first<{ response: AriResult | null } | undefined>('response');
+  if (previous?.response && previous.response.version === current) return previous.response;
+  return applyAriBatch(db, propertyCode, { updates }, { idempotencyKey: keyAt(current), source: ALPINEBITS_IDEMPOTENCY_SOURCE, ...(now ? { now } : {}) });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Problems that mean "this is not the document the action names": answered `ERROR:`, not an RS. */
+const TRANSPORT_PROBLEMS: ReadonlySet<XmlProblem> = new Set<XmlProblem>(['not-xml', 'malformed', 'doctype-forbidden', 'too-large', 'too-deep', 'unsupported-message']);
+
+/** The hardened reader (size, DOCTYPE, depth), then the root the action requires. */
+function parseRequest(xml: string, expectedRoot: string, maxBytes: number): XmlElement {
+  let root: XmlElement;
+  try {
+    root = parseXml(xml, { maxBytes });
+  } catch (error) {
+    if (error instanceof XmlMessageError) throw new AlpineBitsTransportError(error.problem === 'too-large' ? 413 : 400, error.message);
+    throw error;
+  }
+  if (root.name !== expectedRoot) throw new AlpineBitsTransportError(400, `the request must be an ${expectedRoot} document for this action; got ${root.name}`);
+  return root;
+}
+
+function unknownHotel(hotelCode: string, container: XmlElement): XmlMessageError {
+  return new XmlMessageError({
+    problem: 'invalid-value',
+    reason: `HotelCode ${hotelCode} is not the property of these credentials nor the hotelCode of one of its pms or ota-xml channels`,
+    element: container.name,
+    line: container.line,
+    otaType: '3',
+    otaCode: '392',
+  });
+}
+
+/** AlpineBits narrows OpenTravel errors to Type 13 with a numeric Code and the text. */
+function alpineBitsError(notice: OtaNotice): AlpineBitsError {
+  const code = notice.code !== undefined && /^[1-9]\d*$/.test(notice.code) ? Number(notice.code) : undefined;
+  return { type: APPLICATION_ERROR, ...(code !== undefined ? { code } : {}), text: notice.text ?? notice.shortText ?? 'the request was not processed' };
+}
+
+function capWarnings(warnings: AlpineBitsWarning[]): AlpineBitsWarning[] {
+  if (warnings.length <= MAX_WARNINGS) return warnings;
+  return [...warnings.slice(0, MAX_WARNINGS - 1), { type: ADVISORY, text: `and ${warnings.length - MAX_WARNINGS + 1} more warnings` }];
+}
