@@ -11,6 +11,7 @@ import {
   renderHotelResNotifRS,
   type HotelResNotifMessage,
 } from './hotel-res-notif';
+import { inspectXml } from './index';
 import { ALPINEBITS_EXAMPLES, FIXED_NOW, OPENTRAVEL_SAMPLES, opentravelValidator, readFixture, xmlErrorOf } from './testing';
 
 const alpineBits = (name: string) => readFileSync(path.join(ALPINEBITS_EXAMPLES, name), 'utf8');
@@ -417,5 +418,23 @@ describe('OTA_HotelResNotifRS', () => {
     // AlpineBits allows only Version and TimeStamp on the root; strip the OpenTravel-only ones to check the body.
     const body = xml.replace(/ EchoToken="[^"]*"/, '');
     expect(await alpineBitsSchemaErrors({ 'rs.xml': body })).toEqual({ 'rs.xml': [] });
+  });
+});
+
+describe('inspectXml on the reservation messages', () => {
+  it.each([
+    ['ota-hotel-res-notif-rq-new.xml', 'hotel-res-notif'],
+    ['ota-hotel-res-notif-rs-success.xml', 'hotel-res-notif-response'],
+    ['ota-read-rq.xml', 'read-request'],
+    ['ota-res-retrieve-rs.xml', 'res-retrieve'],
+    ['ota-notif-report-rq.xml', 'notif-report'],
+    ['ota-notif-report-rs.xml', 'notif-report-response'],
+  ])('dispatches %s as %s', (fixture, kind) => {
+    expect(inspectXml(readFixture(fixture)).kind).toBe(kind);
+  });
+
+  it('shows a partner’s unbookable reservation as rejected instead of failing the whole message', () => {
+    const result = inspectXml(sample('OTA_HotelResNotifRQ.xml'));
+    expect(result.normalized).toMatchObject({ reservations: [], rejected: [{ problem: 'missing-field', element: 'HotelReservation' }] });
   });
 });
