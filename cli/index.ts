@@ -7,6 +7,9 @@ import { registerMigrate } from './migrate';
 import { registerProperty } from './property';
 import { registerServe } from './serve';
 import { registerWorker } from './worker';
+import { registerReport } from './report';
+import { registerBooking } from './booking';
+import { ExitCode } from './exit-code';
 import { registerXml } from './xml-inspect';
 
 export function buildProgram(): Command {
@@ -27,6 +30,8 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerDemo(program);
   registerXml(program);
+  registerReport(program);
+  registerBooking(program);
   return program;
 }
 
@@ -38,6 +43,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ExitCode) {
+      if (error.message) process.stderr.write(`${error.message}\n`);
+      return error.code;
+    }
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       return 2;

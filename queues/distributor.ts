@@ -34,6 +34,8 @@ export interface DistributionOptions {
   leaseMs?: number;
   coalesceMs?: number;
   holdSweepMs?: number;
+  /** false: do not import iCal calendars from this process. */
+  icalPolling?: boolean;
 }
 
 export interface Distribution {
@@ -79,7 +81,7 @@ export function startDistribution(options: DistributionOptions): Distribution {
     ...(options.sweepMs !== undefined ? { sweepMs: options.sweepMs } : {}),
   });
   // Background duties of a worker: iCal calendars to import, unpaid holds to release.
-  const icalPoller = options.runWorkers === false ? undefined : startIcalPolling({ db: options.db, logger: options.logger });
+  const icalPoller = options.runWorkers === false || options.icalPolling === false ? undefined : startIcalPolling({ db: options.db, logger: options.logger });
   const holds = setInterval(() => {
     releaseExpiredHolds(options.db, options.logger).catch((error: unknown) => options.logger.warn({ err: error }, 'releasing expired holds failed'));
   }, options.holdSweepMs ?? 10_000);

@@ -77,7 +77,8 @@ describe('ical channel: exported feed, calendar import, conflicts', () => {
       ],
     };
     await seedProperty(t.db, doc);
-    distribution = startDistribution({ db: t.db, logger: silentLogger, pollMs: 100, sweepMs: 500 });
+    // Imports are driven by the tests themselves (importIcalCalendar), not by the background poller.
+    distribution = startDistribution({ db: t.db, logger: silentLogger, pollMs: 100, sweepMs: 500, icalPolling: false });
   });
 
   afterAll(async () => {
