@@ -11,6 +11,7 @@ import { defaultHealthPolicy, type HealthPolicy } from './channel-health';
 import { startInlineScheduler } from './inline-scheduler';
 import { createDistributionMetrics, type DistributionMetrics } from './metrics';
 import { startOutboxRelay, type Relay } from './outbox-relay';
+import { startReservationPolling } from './reservation-poller';
 import { ChannelPacer } from './rate-limiter';
 import { DEFAULT_BATCH_INTERVAL_MS, type SyncScheduler } from './scheduler';
 import type { SyncDeps } from './sync-channel';
@@ -36,6 +37,8 @@ export interface DistributionOptions {
   holdSweepMs?: number;
   /** false: do not import iCal calendars from this process. */
   icalPolling?: boolean;
+  /** false: do not pull reservations from OTAs from this process. */
+  reservationPolling?: boolean;
 }
 
 export interface Distribution {
@@ -82,6 +85,8 @@ export function startDistribution(options: DistributionOptions): Distribution {
   });
   // Background duties of a worker: iCal calendars to import, unpaid holds to release.
   const icalPoller = options.runWorkers === false || options.icalPolling === false ? undefined : startIcalPolling({ db: options.db, logger: options.logger });
+  const reservationPoller =
+    options.runWorkers === false || options.reservationPolling === false ? undefined : startReservationPolling({ db: options.db, logger: options.logger });
   const holds = setInterval(() => {
     releaseExpiredHolds(options.db, options.logger).catch((error: unknown) => options.logger.warn({ err: error }, 'releasing expired holds failed'));
   }, options.holdSweepMs ?? 10_000);
@@ -94,6 +99,7 @@ export function startDistribution(options: DistributionOptions): Distribution {
     async stop() {
       clearInterval(holds);
       await icalPoller?.stop();
+      await reservationPoller?.stop();
       await relay.stop();
       await scheduler.stop();
     },
