@@ -65,7 +65,8 @@ export async function withScratchDatabase<T>(work: (scratch: ScratchDatabase) =>
   };
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: dropping ${name}`);
-    drop()
+    runInterruptCleanups()
+      .then(drop)
       .catch((error: unknown) => log(`could not drop ${name}: ${String(error)}`))
       .finally(() => process.exit(130));
   };
@@ -79,6 +80,38 @@ export async function withScratchDatabase<T>(work: (scratch: ScratchDatabase) =>
     process.off('SIGTERM', onSignal);
     await drop();
   }
+}
+
+/**
+ * Work a bench must undo on Ctrl-C besides its scratch database (servers, queues, Redis keys). On
+ * SIGINT/SIGTERM `withScratchDatabase` runs every registered cleanup, newest first, each given at
+ * most `INTERRUPT_CLEANUP_MS`, before it drops the database and exits. Returns the unregister call;
+ * on a normal end the bench does its own cleanup in a `finally` and unregisters.
+ */
+export function addInterruptCleanup(cleanup: () => Promise<void>): () => void {
+  interruptCleanups.push(cleanup);
+  return () => {
+    const i = interruptCleanups.indexOf(cleanup);
+    if (i >= 0) interruptCleanups.splice(i, 1);
+  };
+}
+
+const INTERRUPT_CLEANUP_MS = 5000;
+const interruptCleanups: Array<() => Promise<void>> = [];
+
+async function runInterruptCleanups(): Promise<void> {
+  for (const cleanup of [...interruptCleanups].reverse()) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        log(`interrupt cleanup still running after ${INTERRUPT_CLEANUP_MS} ms; going on`);
+        resolve();
+      }, INTERRUPT_CLEANUP_MS);
+    });
+    await Promise.race([cleanup().catch((error: unknown) => log(`interrupt cleanup failed: ${String(error)}`)), timeout]);
+    clearTimeout(timer);
+  }
+  interruptCleanups.length = 0;
 }
 
 async function adminQuery(server: string, sql: string): Promise<void> {
@@ -229,6 +262,17 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * The `p`-th percentile (0 < p <= 100) by the nearest-rank method: a value that really occurred, so
+ * p99 of 150 lags is the 149th smallest, not an interpolation.
+ */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new RangeError('percentile of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1] as number;
 }
 
 /** Items per second for `count` items done in `ms` milliseconds. */
