@@ -66,11 +66,11 @@ export function otaRouter(db: Db, options: OtaRouterOptions): Router {
       body.bytes,
       {
         principal,
-        authorize: (propertyCode) => {
-          authorize(res, propertyCode, OTA_ARI_ROLES);
+        authorize: (propertyCode, roles = OTA_ARI_ROLES) => {
+          authorize(res, propertyCode, roles);
         },
       },
-      { maxBytes, ...(transportError ? { transportError } : {}) },
+      { maxBytes, logger: options.logger, ...(transportError ? { transportError } : {}) },
     );
     if (answer.unexpected !== undefined) {
       options.logger.error({ err: answer.unexpected, requestId: res.locals.requestId, path: req.path }, 'OTA message failed unexpectedly');

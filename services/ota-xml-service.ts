@@ -13,7 +13,11 @@ import { createHash } from 'node:crypto';
 import type { AriUpdate } from '../core/ari';
 import { AuthenticationError, TidewaterError } from '../core/errors';
 import { findRatePlan, findRoomType, type ChannelConfig, type Property } from '../core/property';
-import type { ApiKeyPrincipal } from '../db/api-keys-repo';
+import type { ApiKeyPrincipal, ApiKeyRole } from '../db/api-keys-repo';
+import { silentLogger, type Logger } from '../config/logger';
+import { ackFor, HOTEL_RES_NOTIF_RQ, readHotelResNotif, rejectionNotice, renderHotelResNotifRS } from '../mappers/opentravel/hotel-res-notif';
+import type { AcknowledgementNotice } from '../mappers/opentravel/common';
+import { applyChannelReservations } from './channel-reservation-service';
 import type { Db } from '../db/connection';
 import { findProperty, type StoredProperty } from '../db/properties-repo';
 import { OTA_NAMESPACE, readHeader, type OtaHeader } from '../mappers/opentravel/common';
@@ -34,7 +38,7 @@ export const OTA_IDEMPOTENCY_SOURCE = 'ota-xml';
 /** Channel types whose `hotelCode` is how a partner pushing to Tidewater names the property. */
 export const HOTEL_CODE_CHANNEL_TYPES = ['pms', 'ota-xml'] as const;
 
-const NOT_YET = new Set(['OTA_HotelResNotifRQ', 'OTA_ReadRQ', 'OTA_NotifReportRQ']);
+const NOT_YET = new Set(['OTA_ReadRQ', 'OTA_NotifReportRQ']);
 
 /**
  * The RS for each RQ a partner may send. Roots we do not process still get their own RS (with
@@ -68,11 +72,13 @@ const ADVISORY = '11';
 export interface OtaCaller {
   /** The API key's owner; undefined when no key or an unknown one was sent. */
   principal: ApiKeyPrincipal | undefined;
-  /** Throws (ForbiddenError) unless the caller may push ARI to the property: api/auth.ts `authorize`. */
-  authorize(propertyCode: string): void;
+  /** Throws (ForbiddenError) unless the caller may push ARI (or, with roles, bookings) to the property: api/auth.ts `authorize`. */
+  authorize(propertyCode: string, roles?: readonly ApiKeyRole[]): void;
 }
 
 export interface OtaXmlOptions {
+  /** Where booking outcomes are logged (never with guest data). */
+  logger?: Logger;
   /** Largest accepted message in bytes; default 5 MB. */
   maxBytes?: number;
   /** Set by the transport when it could not read the whole body (too large): answered as Errors. */
@@ -125,6 +131,11 @@ export async function handleOtaXml(db: Db, body: string | Uint8Array, caller: Ot
     const root = parseXml(body, { maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES });
     responseRoot = RESPONSE_ROOTS[root.name] ?? FALLBACK_RESPONSE_ROOT;
     header = readHeader(root);
+    if (root.name === HOTEL_RES_NOTIF_RQ) {
+      const answer = await handleResNotif(db, root, caller.principal, caller, header, options);
+      propertyCode = answer.propertyCode;
+      return { ...answer, ...(propertyCode !== undefined ? { propertyCode } : {}) };
+    }
     const message = readMessage(root);
     if (root.namespace !== OTA_NAMESPACE) {
       // Tolerated: several PMSs send the OpenTravel elements without xmlns (or with a dated one),
@@ -371,4 +382,58 @@ class OtaCodesError extends XmlMessageError {
 /** The Errors of an answer: the notices collected above, or the one mapping of typed errors. */
 export function noticesOf(error: unknown): OtaNotice[] {
   return error instanceof OtaCodesError ? error.notices : toOtaErrors(error);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reservations pushed by an OTA (OTA_HotelResNotifRQ)
+
+/** Reservations may be pushed by the OTA itself (a `channel` key) or relayed by the hotel's systems. */
+export const OTA_RESERVATION_ROLES = ['admin', 'pms', 'channel'] as const;
+
+/**
+ * Each reservation is applied on its own (one bad one does not block the others): taken ones are
+ * acknowledged in HotelReservations with Tidewater's booking id (UniqueID Type 14), refused ones are
+ * reported as Warnings with their RecordID, the AlpineBits way. The reservation is attributed to
+ * the channel whose hotelCode matched; a property without such a channel cannot take it.
+ */
+async function handleResNotif(
+  db: Db,
+  root: XmlElement,
+  principal: ApiKeyPrincipal,
+  caller: OtaCaller,
+  header: OtaHeader,
+  options: OtaXmlOptions,
+): Promise<OtaXmlAnswer> {
+  const message = readHotelResNotif(root, { invalidReservations: 'collect' });
+  const first = message.reservations.find((r) => r.hotelCode !== undefined) ?? undefined;
+  const container = childElement(root, 'HotelReservations') ?? root;
+  const hotelCode = first?.hotelCode ?? principal.propertyCode;
+  const hotel = await resolveHotel(db, hotelCode, container, principal);
+  caller.authorize(hotel.stored.property.code, OTA_RESERVATION_ROLES);
+  const channel = hotel.channel ?? hotel.stored.property.channels.find((c) => c.type === 'ota-xml' && c.code === principal.propertyCode);
+  if (!channel) {
+    throw new XmlMessageError({
+      problem: 'invalid-value',
+      reason: `HotelCode ${hotelCode} does not name an ota-xml or pms channel of ${hotel.stored.property.code}; reservations are attributed to the channel whose hotelCode they carry`,
+      element: container.name,
+      line: container.line,
+      otaType: '3',
+      otaCode: '392',
+    });
+  }
+  const applied = await applyChannelReservations({ db, logger: options.logger ?? silentLogger }, hotel.stored, channel, message.reservations);
+  const acks = applied.filter((a) => a.result).map((a) => ackFor(a.reservation, [{ type: '14', value: a.result?.bookingId as string, source: 'Tidewater' }]));
+  const warnings: AcknowledgementNotice[] = [
+    ...applied.filter((a) => a.error).map((a) => ({ ...(noticesOf(a.error)[0] ?? { type: '12' }), recordId: a.reservation.channelReservationId })),
+    ...message.rejected.map(rejectionNotice),
+  ].slice(0, MAX_WARNINGS);
+  const everythingRefused = acks.length === 0 && warnings.length > 0;
+  const xml = renderHotelResNotifRS(
+    {
+      header: { ...(header.echoToken !== undefined ? { echoToken: header.echoToken } : {}), ...(header.target !== undefined ? { target: header.target } : {}) },
+      ...(everythingRefused ? { errors: warnings } : { reservations: acks, warnings }),
+    },
+    options.now ? () => options.now as Date : undefined,
+  );
+  return { xml, root: 'OTA_HotelResNotifRS', status: everythingRefused ? 'errors' : warnings.length > 0 ? 'warnings' : 'success', propertyCode: hotel.stored.property.code };
 }

@@ -162,8 +162,15 @@ describe('POST /ota/v1 (OpenTravel XML)', () => {
     }
   });
 
+  it('answers an empty OTA_HotelResNotifRQ with Errors naming the missing element, and writes nothing', async () => {
+    const before = await ledgerFingerprint(t.db);
+    const answer = await post(`<OTA_HotelResNotifRQ xmlns="${NS}" EchoToken="res-1" Version="1.000"/>`);
+    expect(answer.rs).toMatchObject({ root: 'OTA_HotelResNotifRS', status: 'errors', echoToken: 'res-1' });
+    expect(answer.rs.errors[0]).toMatchObject({ type: '10', code: '321', text: expect.stringContaining('<HotelReservations> is required') });
+    expect(await ledgerFingerprint(t.db)).toEqual(before);
+  });
+
   it.each([
-    ['OTA_HotelResNotifRQ', 'OTA_HotelResNotifRS'],
     ['OTA_ReadRQ', 'OTA_ResRetrieveRS'],
     ['OTA_NotifReportRQ', 'OTA_NotifReportRS'],
   ])('answers %s with %s: not supported yet (3/450)', async (rq, rs) => {
