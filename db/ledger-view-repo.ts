@@ -1,5 +1,6 @@
 import { eachDate, type IsoDate } from '../core/dates';
 import { formatAmount } from '../core/money';
+import type { Knex } from 'knex';
 import type { DbHandle } from './connection';
 import type { StoredProperty } from './properties-repo';
 
@@ -118,4 +119,55 @@ interface RateRow {
   closed_to_departure: boolean;
   stop_sell: boolean;
   version: number;
+}
+
+/**
+ * The ledger for a set of (room type, date range) spans, in two queries however many spans:
+ * every night of every span, with defaults for nights never written. What a channel sync reads.
+ */
+export async function readLedgerSpans(
+  db: DbHandle,
+  stored: StoredProperty,
+  spans: ReadonlyArray<{ roomTypeId: number; from: IsoDate; to: IsoDate }>,
+): Promise<{ inventory: Array<{ roomType: string; date: IsoDate; available: number }>; rates: Array<{ roomType: string; ratePlan: string; date: IsoDate; amount: string | null; minStay: number | null; maxStay: number | null; closedToArrival: boolean; closedToDeparture: boolean; stopSell: boolean }> }> {
+  if (spans.length === 0) return { inventory: [], rates: [] };
+  const bindings = [spans.map((s) => s.roomTypeId), spans.map((s) => s.from), spans.map((s) => s.to)] as unknown as Knex.RawBinding[];
+  const nights = `unnest(?::int[], ?::date[], ?::date[]) AS s(room_type_id, from_date, to_date)
+                  CROSS JOIN LATERAL generate_series(s.from_date, s.to_date, interval '1 day') AS g(night)`;
+  const [inventory, rates] = await Promise.all([
+    db.raw<{ rows: { room_type_id: number; night: string; available: number }[] }>(
+      `SELECT s.room_type_id, g.night::date::text AS night, COALESCE(c.available, rt.rooms) AS available
+       FROM ${nights}
+       JOIN room_types rt ON rt.id = s.room_type_id
+       LEFT JOIN inventory_cells c ON c.property_id = ? AND c.room_type_id = s.room_type_id AND c.stay_date = g.night::date`,
+      [...bindings, stored.id],
+    ),
+    db.raw<{ rows: Array<{ room_type_id: number; rate_plan_id: number; night: string; amount: string | null; min_stay: number | null; max_stay: number | null; closed_to_arrival: boolean | null; closed_to_departure: boolean | null; stop_sell: boolean | null }> }>(
+      `SELECT s.room_type_id, rp.id AS rate_plan_id, g.night::date::text AS night, c.amount, c.min_stay, c.max_stay,
+              c.closed_to_arrival, c.closed_to_departure, c.stop_sell
+       FROM ${nights}
+       JOIN rate_plan_room_types rprt ON rprt.room_type_id = s.room_type_id
+       JOIN rate_plans rp ON rp.id = rprt.rate_plan_id AND rp.active
+       LEFT JOIN rate_cells c ON c.property_id = ? AND c.rate_plan_id = rp.id AND c.room_type_id = s.room_type_id AND c.stay_date = g.night::date`,
+      [...bindings, stored.id],
+    ),
+  ]);
+  const roomCode = new Map([...stored.roomTypeIds].map(([code, id]) => [id, code]));
+  const planCode = new Map([...stored.ratePlanIds].map(([code, id]) => [id, code]));
+  return {
+    inventory: inventory.rows.filter((r) => roomCode.has(r.room_type_id)).map((r) => ({ roomType: roomCode.get(r.room_type_id) as string, date: r.night, available: r.available })),
+    rates: rates.rows
+      .filter((r) => roomCode.has(r.room_type_id) && planCode.has(r.rate_plan_id))
+      .map((r) => ({
+        roomType: roomCode.get(r.room_type_id) as string,
+        ratePlan: planCode.get(r.rate_plan_id) as string,
+        date: r.night,
+        amount: r.amount !== null ? formatAmount(r.amount, stored.currencyDecimals) : null,
+        minStay: r.min_stay,
+        maxStay: r.max_stay,
+        closedToArrival: r.closed_to_arrival ?? false,
+        closedToDeparture: r.closed_to_departure ?? false,
+        stopSell: r.stop_sell ?? false,
+      })),
+  };
 }

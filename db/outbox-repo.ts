@@ -12,7 +12,9 @@ export const OUTBOX_TOPIC_LEDGER_CHANGED = 'ledger.changed';
 /** Must be called with the transaction that made the change, so the two commit or vanish together. */
 export async function appendOutbox(trx: DbHandle, propertyId: number, topic: string, payload: object): Promise<number> {
   const [row] = await trx('outbox')
-    .insert({ property_id: propertyId, topic, payload: JSON.stringify(payload) })
+    // clock_timestamp(), not now(): sync lag is measured from here, and now() is the start of a
+    // transaction that may have waited on locks.
+    .insert({ property_id: propertyId, topic, payload: JSON.stringify(payload), created_at: trx.raw('clock_timestamp()') })
     .returning<{ id: number }[]>('id');
   return (row as { id: number }).id;
 }

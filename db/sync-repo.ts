@@ -41,12 +41,13 @@ export async function relayOutboxBatch(db: Knex, limit = 500): Promise<{ relayed
     }
     const inserted = await trx.raw<{ rows: { channel_id: number }[] }>(
       `INSERT INTO channel_dirty_ranges (channel_id, room_type_id, from_date, to_date, changed_at)
-       SELECT ch.id, rt.id, MIN(r.from_date), MAX(r.to_date), MIN(r.changed_at)
+       SELECT ch.id, rt.id, r.from_date, r.to_date, MIN(r.changed_at)
        FROM unnest(?::int[], ?::text[], ?::date[], ?::date[], ?::timestamptz[]) AS r(property_id, room_type, from_date, to_date, changed_at)
        JOIN room_types rt ON rt.property_id = r.property_id AND rt.code = r.room_type
        JOIN channels ch ON ch.property_id = r.property_id AND ch.active
        JOIN channel_room_types crt ON crt.channel_id = ch.id AND crt.room_type_id = rt.id
-       GROUP BY ch.id, rt.id
+       -- Identical ranges collapse; disjoint ones stay apart, so a sync reads only what changed.
+       GROUP BY ch.id, rt.id, r.from_date, r.to_date
        RETURNING channel_id`,
       [propertyIds, roomTypes, froms, tos, changedAts] as unknown as Knex.RawBinding[],
     );

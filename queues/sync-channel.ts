@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { channelViewOf, diffChannelView, isEmptyView, type ChannelView, type LedgerSlice } from '../core/channel-view';
 import type { Logger } from '../config/logger';
 import type { Db } from '../db/connection';
-import { readLedgerView } from '../db/ledger-view-repo';
+import { readLedgerSpans } from '../db/ledger-view-repo';
 import { findPropertyById, type StoredProperty } from '../db/properties-repo';
 import {
   addDeadLetter,
@@ -169,47 +169,23 @@ function healthDeps(deps: SyncDeps) {
   return { db: deps.db, logger: deps.logger, metrics: deps.metrics, policy: deps.health ?? defaultHealthPolicy };
 }
 
-/** One span per room type covering all its dirty ranges: one ledger read, one diff. */
+/** Dirty ranges merged per room type where they overlap or touch; disjoint ranges stay apart. */
 export function mergeSpans(dirty: DirtyRange[]): Array<{ roomTypeId: number; from: string; to: string }> {
-  const spans = new Map<number, { roomTypeId: number; from: string; to: string }>();
-  for (const d of dirty) {
-    const s = spans.get(d.roomTypeId);
-    if (!s) spans.set(d.roomTypeId, { roomTypeId: d.roomTypeId, from: d.from, to: d.to });
-    else {
-      if (d.from < s.from) s.from = d.from;
-      if (d.to > s.to) s.to = d.to;
+  const sorted = [...dirty].sort((a, b) => a.roomTypeId - b.roomTypeId || (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  const spans: Array<{ roomTypeId: number; from: string; to: string }> = [];
+  for (const d of sorted) {
+    const last = spans[spans.length - 1];
+    if (last && last.roomTypeId === d.roomTypeId && d.from <= addDays(last.to, 1)) {
+      if (d.to > last.to) last.to = d.to;
+    } else {
+      spans.push({ roomTypeId: d.roomTypeId, from: d.from, to: d.to });
     }
   }
-  return [...spans.values()];
+  return spans;
 }
 
 async function readLedgerSlice(db: Db, stored: StoredProperty, spans: Array<{ roomTypeId: number; from: string; to: string }>): Promise<LedgerSlice> {
-  const { roomTypeCode } = idMaps(stored);
-  const slice: LedgerSlice = { inventory: [], rates: [] };
-  for (const span of spans) {
-    const roomType = roomTypeCode.get(span.roomTypeId);
-    if (!roomType) continue;
-    const days = await readLedgerView(db, stored, { from: span.from, to: span.to, roomType });
-    for (const day of days) {
-      for (const rt of day.roomTypes) {
-        slice.inventory.push({ roomType: rt.roomType, date: day.date, available: rt.available });
-        for (const rp of rt.ratePlans) {
-          slice.rates.push({
-            roomType: rt.roomType,
-            ratePlan: rp.ratePlan,
-            date: day.date,
-            amount: rp.rate,
-            minStay: rp.minStay,
-            maxStay: rp.maxStay,
-            closedToArrival: rp.closedToArrival,
-            closedToDeparture: rp.closedToDeparture,
-            stopSell: rp.stopSell,
-          });
-        }
-      }
-    }
-  }
-  return slice;
+  return readLedgerSpans(db, stored, spans);
 }
 
 function idMaps(stored: StoredProperty) {
@@ -219,15 +195,28 @@ function idMaps(stored: StoredProperty) {
   };
 }
 
-/** Splits a view into pieces of at most `max` cells, keeping each room type's dates together where possible. */
+/**
+ * Splits a view into pieces of at most `max` cells. Inventory and rates share a piece while they
+ * fit, so a small change is one request, not one per kind; each room type's dates stay together.
+ */
 export function chunkView(view: ChannelView, max: number): ChannelView[] {
   if (isEmptyView(view)) return [];
   const size = Math.max(1, max);
+  const inventory = [...view.inventory].sort((a, b) => (a.roomType + a.date < b.roomType + b.date ? -1 : 1));
+  const rates = [...view.rates].sort((a, b) => (a.roomType + a.ratePlan + a.date < b.roomType + b.ratePlan + b.date ? -1 : 1));
   const chunks: ChannelView[] = [];
-  const sortedInventory = [...view.inventory].sort((a, b) => (a.roomType + a.date < b.roomType + b.date ? -1 : 1));
-  const sortedRates = [...view.rates].sort((a, b) => (a.roomType + a.ratePlan + a.date < b.roomType + b.ratePlan + b.date ? -1 : 1));
-  for (let i = 0; i < sortedInventory.length; i += size) chunks.push({ inventory: sortedInventory.slice(i, i + size), rates: [] });
-  for (let i = 0; i < sortedRates.length; i += size) chunks.push({ inventory: [], rates: sortedRates.slice(i, i + size) });
+  let current: ChannelView = { inventory: [], rates: [] };
+  const room = () => size - current.inventory.length - current.rates.length;
+  for (const cell of inventory) {
+    if (room() === 0) chunks.push((current = { inventory: [], rates: [] }));
+    if (chunks.length === 0) chunks.push(current);
+    current.inventory.push(cell);
+  }
+  for (const cell of rates) {
+    if (chunks.length === 0) chunks.push(current);
+    if (room() === 0) chunks.push((current = { inventory: [], rates: [] }));
+    current.rates.push(cell);
+  }
   return chunks;
 }
 
