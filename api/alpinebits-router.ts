@@ -1,16 +1,18 @@
 /**
  * `POST /alpinebits`: Tidewater as an AlpineBits HotelData 2024-10 server, for PMSs that push
- * FreeRooms (OTA_HotelInvCountNotif:FreeRooms) and discover us with OTA_Ping:Handshaking.
+ * FreeRooms (OTA_HotelInvCountNotif:FreeRooms), clients that push reservations
+ * (OTA_HotelResNotif:GuestRequests), and discover us with OTA_Ping:Handshaking.
  *
  * - Body: multipart/form-data (or application/x-www-form-urlencoded, which older clients send)
  *   with the fields `action` and `request`, up to `maxBody` (5 MB). Read raw here, before the JSON
  *   parser, and split by mappers/alpinebits/handshake.ts `decodeFormBody`.
  * - Headers: X-AlpineBits-ClientProtocolVersion (required), X-AlpineBits-ClientID (logged only).
- * - Auth: HTTP Basic, any user name, a Tidewater API key (role pms or admin) as the password. The
+ * - Auth: HTTP Basic, any user name, a Tidewater API key as the password: role pms or admin for
+ *   FreeRooms, also channel for GuestRequests pushes (the roles per action are the service's). The
  *   property is the key's; the message's HotelCode must name it.
  * - Answer: `ERROR:…` plain text with 400 / 401 / 413 / 500 where AlpineBits puts transport
- *   outcomes, otherwise 200 with the RS (OTA_PingRS, OTA_HotelInvCountNotifRS with Success,
- *   Warnings or Errors).
+ *   outcomes, otherwise 200 with the RS (OTA_PingRS, OTA_HotelInvCountNotifRS or
+ *   OTA_HotelResNotifRS with Success, Warnings or Errors).
  *
  * The work is services/alpinebits-service.ts; this file only moves bytes and credentials.
  */
@@ -54,11 +56,11 @@ export function alpineBitsRouter(db: Db, options: AlpineBitsRouterOptions): Rout
       },
       {
         principal,
-        authorize: (propertyCode) => {
-          authorize(res, propertyCode, OTA_ARI_ROLES);
+        authorize: (propertyCode, roles = OTA_ARI_ROLES) => {
+          authorize(res, propertyCode, roles);
         },
       },
-      { maxBytes, maxBodyLabel: options.maxBody },
+      { maxBytes, maxBodyLabel: options.maxBody, logger: options.logger },
     );
 
     if (body.tooLarge) res.setHeader('connection', 'close');

@@ -11,21 +11,27 @@
  *     401 for credentials; 413 above the size limit; 500 for our own failures.
  *   - RS with Errors (200, Type 13 with the OpenTravel ERR code): a readable message whose content
  *     cannot be applied (unknown HotelCode or room category, Start after End, a date in the past…).
- * Either way nothing is written: the only write is `applyAriBatch`, all or nothing, at the end.
+ * Either way nothing is written: FreeRooms' only write is `applyAriBatch`, all or nothing, at the
+ * end. GuestRequests writes per reservation (see guestRequests): refused ones write nothing.
  *
- * Actions: OTA_Ping:Handshaking and OTA_HotelInvCountNotif:FreeRooms. RatePlans is not offered:
+ * Actions: OTA_Ping:Handshaking, OTA_HotelInvCountNotif:FreeRooms and OTA_HotelResNotif:GuestRequests
+ * (reservations pushed by an AlpineBits client: see guestRequests). RatePlans is not offered:
  * mappers/alpinebits/rate-plans.ts reads plans (Full/New/Overlay/Remove, generic rules, per-person
  * amounts) but not into ledger updates, and guessing that translation here would store wrong
- * prices. It is left out of the handshake and answered as an unknown action. GuestRequests (pulled
- * by the PMS) is another piece of work and is not announced either.
+ * prices. It is left out of the handshake and answered as an unknown action. GuestRequests pulled
+ * from Tidewater (OTA_Read:GuestRequests) is another piece of work and is not announced either.
  */
 import { createHash } from 'node:crypto';
 import type { AriUpdate } from '../core/ari';
 import { eachDate, addDays, type IsoDate } from '../core/dates';
 import { AuthenticationError, ForbiddenError, TidewaterError } from '../core/errors';
-import type { Property } from '../core/property';
-import type { ApiKeyPrincipal } from '../db/api-keys-repo';
+import type { ChannelConfig, Property } from '../core/property';
+import { currencyDecimals, formatScaled, toScaled } from '../core/money';
+import type { ChannelReservation, ReservationAmount } from '../core/reservation-message';
+import { silentLogger, type Logger } from '../config/logger';
+import type { ApiKeyPrincipal, ApiKeyRole } from '../db/api-keys-repo';
 import type { Db } from '../db/connection';
+import { findProperty } from '../db/properties-repo';
 import { FREE_ROOMS_ROOT, readFreeRooms } from '../mappers/alpinebits/free-rooms';
 import {
   ALPINEBITS_ACTIONS,
@@ -41,12 +47,14 @@ import {
   type HandshakeVersion,
 } from '../mappers/alpinebits/handshake';
 import { renderAlpineBitsResponse, type AlpineBitsError, type AlpineBitsWarning } from '../mappers/alpinebits/response';
-import { OTA_NAMESPACE } from '../mappers/opentravel/common';
+import { OTA_NAMESPACE, type AcknowledgementNotice } from '../mappers/opentravel/common';
+import { HOTEL_RES_NOTIF_RQ, HOTEL_RES_NOTIF_RS, readHotelResNotif, renderHotelResNotifRS, type ReservationAck } from '../mappers/opentravel/hotel-res-notif';
 import type { OtaNotice } from '../mappers/opentravel/response';
 import { XmlMessageError, type XmlProblem } from '../mappers/xml/errors';
 import { childElement, DEFAULT_MAX_BYTES, parseXml, type XmlElement } from '../mappers/xml/parse';
 import { applyAriBatch, type AriResult } from './ari-service';
-import { noticesOf, resolveHotel, translateCodes } from './ota-xml-service';
+import { applyChannelReservations } from './channel-reservation-service';
+import { OTA_ARI_ROLES, OTA_RESERVATION_ROLES, noticesOf, resolveHotel, translateCodes } from './ota-xml-service';
 
 /** Protocol versions this server speaks (the X-AlpineBits-ClientProtocolVersion values it accepts). */
 export const SUPPORTED_VERSIONS: readonly string[] = [ALPINEBITS_VERSION];
@@ -55,6 +63,15 @@ export const SUPPORTED_VERSIONS: readonly string[] = [ALPINEBITS_VERSION];
 export const ALPINEBITS_IDEMPOTENCY_SOURCE = 'alpinebits';
 
 const FREE_ROOMS_RS = 'OTA_HotelInvCountNotifRS';
+
+/**
+ * GuestRequests push (AlpineBits 2024-10 §4.1): the form-field action, and its name in the handshake
+ * JSON. Kept here rather than in mappers/alpinebits/handshake.ts, which this work may not change.
+ */
+export const GUEST_REQUESTS_PUSH_ACTION = 'OTA_HotelResNotif:GuestRequests';
+export const GUEST_REQUESTS_PUSH_HANDSHAKE_ACTION = 'action_OTA_HotelResNotif_GuestRequests';
+/** UniqueID/@ID in the AlpineBits OTA_HotelResNotifRS is StringLength1to32. */
+const MAX_ACK_ID_LENGTH = 32;
 /** AlpineBits Error Type 13: application error, the request was not processed. */
 const APPLICATION_ERROR = '13';
 const ADVISORY = '11';
@@ -67,7 +84,8 @@ const MAX_WARNINGS = 99;
  * ledger counts categories), accept_out_of_order / out_of_market (CountType 6 is read tolerantly
  * when sent, but announcing it would promise that an omitted CountType 6 resets the count to 0).
  * action_OTA_Ping is listed because versions before 2024-10 require it; the 2024-10 answer drops it
- * (see handshakeAnswer).
+ * (see handshakeAnswer). GuestRequests push is announced without OTA_HotelResNotif_GuestRequests_accept_RoomRates:
+ * daily rates are not kept, so a client must not be led to send prices it believes we store.
  */
 export const SERVER_HANDSHAKE: HandshakeData = {
   versions: [
@@ -84,6 +102,7 @@ export const SERVER_HANDSHAKE: HandshakeData = {
             HANDSHAKE_CAPABILITIES.freeRoomsClosingSeasons,
           ],
         },
+        { action: GUEST_REQUESTS_PUSH_HANDSHAKE_ACTION },
       ],
     },
   ],
@@ -116,14 +135,19 @@ export interface AlpineBitsRequest {
 export interface AlpineBitsCaller {
   /** The API key's owner; undefined when no key or an unknown one was sent. */
   principal: ApiKeyPrincipal | undefined;
-  /** Throws (ForbiddenError) unless the caller may push ARI to the property: api/auth.ts `authorize`. */
-  authorize(propertyCode: string): void;
+  /**
+   * Throws (ForbiddenError) unless the caller may act on the property with one of `roles` (default:
+   * the roles that may push ARI): api/auth.ts `authorize`.
+   */
+  authorize(propertyCode: string, roles?: readonly ApiKeyRole[]): void;
 }
 
 export interface AlpineBitsOptions {
   maxBytes?: number;
   /** Shown in the too-large message, e.g. '5mb'. */
   maxBodyLabel?: string;
+  /** Where booking outcomes are logged (never with guest data). */
+  logger?: Logger;
   now?: Date;
 }
 
@@ -160,14 +184,10 @@ async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCa
     throw new AlpineBitsTransportError(400, `missing ${PROTOCOL_VERSION_HEADER} header; this server speaks AlpineBits ${SUPPORTED_VERSIONS.join(', ')}`);
   }
   // Credentials before the body is decoded: an anonymous sender must not get to spend our CPU.
+  // The role is checked once the action is known (a channel may push bookings, not availability);
+  // splitting the two form fields first costs little next to parsing the XML.
   const principal = caller.principal;
   if (!principal) throw new AlpineBitsTransportError(401, 'authentication failed: send HTTP Basic auth with a Tidewater API key as the password');
-  try {
-    caller.authorize(principal.propertyCode);
-  } catch (error) {
-    if (error instanceof ForbiddenError || error instanceof AuthenticationError) throw new AlpineBitsTransportError(401, `authentication failed: ${error.message}`);
-    throw error;
-  }
   const encoding = (request.contentEncoding ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity') {
     // Not announced (no X-AlpineBits-Server-Accept-Encoding), so a compliant client never sends it.
@@ -180,10 +200,16 @@ async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCa
     throw new AlpineBitsTransportError(400, `${(error as Error).message}; send the action and request parameters as multipart/form-data`);
   }
   const action = fields.action?.trim();
-  const supported = action === ALPINEBITS_ACTIONS.handshake || action === ALPINEBITS_ACTIONS.freeRooms;
-  if (!action || !supported) {
+  const roles = action !== undefined ? ACTION_ROLES[action] : undefined;
+  if (!action || !roles) {
     const what = !action ? 'no action parameter' : `${action} is not supported by this server`;
-    throw new AlpineBitsTransportError(400, `unknown or missing action: ${what}; supported: ${ALPINEBITS_ACTIONS.handshake}, ${ALPINEBITS_ACTIONS.freeRooms}`);
+    throw new AlpineBitsTransportError(400, `unknown or missing action: ${what}; supported: ${Object.keys(ACTION_ROLES).join(', ')}`);
+  }
+  try {
+    caller.authorize(principal.propertyCode, roles);
+  } catch (error) {
+    if (error instanceof ForbiddenError || error instanceof AuthenticationError) throw new AlpineBitsTransportError(401, `authentication failed: ${error.message}`);
+    throw error;
   }
   const xml = fields.request;
   if (xml === undefined || xml.trim() === '') throw new AlpineBitsTransportError(400, `missing request parameter: ${action} needs the XML document in "request"`);
@@ -196,8 +222,20 @@ async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCa
   if (!SUPPORTED_VERSIONS.includes(version)) {
     throw new AlpineBitsTransportError(400, `unsupported protocol version ${version} in ${PROTOCOL_VERSION_HEADER}; this server speaks AlpineBits ${SUPPORTED_VERSIONS.join(', ')}`);
   }
+  if (action === GUEST_REQUESTS_PUSH_ACTION) return guestRequests(db, xml, principal, action, maxBytes, options);
   return freeRooms(db, xml, principal, action, maxBytes, options.now);
 }
+
+/**
+ * The actions served, with the key roles each accepts. Availability comes from the hotel's side
+ * (pms, admin); bookings may also be pushed by the channel that took them. The handshake is open
+ * to every role that may use one of the actions, since it is how a client finds them.
+ */
+const ACTION_ROLES: Readonly<Record<string, readonly ApiKeyRole[]>> = {
+  [ALPINEBITS_ACTIONS.handshake]: [...new Set<ApiKeyRole>([...OTA_ARI_ROLES, ...OTA_RESERVATION_ROLES])],
+  [ALPINEBITS_ACTIONS.freeRooms]: OTA_ARI_ROLES,
+  [GUEST_REQUESTS_PUSH_ACTION]: OTA_RESERVATION_ROLES,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Handshaking
@@ -355,6 +393,182 @@ async function applyOnce(db: Db, propertyId: number, propertyCode: string, xml: 
     .first<{ response: AriResult | null } | undefined>('response');
   if (previous?.response && previous.response.version === current) return previous.response;
   return applyAriBatch(db, propertyCode, { updates }, { idempotencyKey: keyAt(current), source: ALPINEBITS_IDEMPOTENCY_SOURCE, ...(now ? { now } : {}) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// GuestRequests push (OTA_HotelResNotif:GuestRequests)
+
+/**
+ * Reservations pushed by an AlpineBits client (a booking portal or the hotel's booking engine).
+ * Each HotelReservation is applied on its own through `applyChannelReservations`, the one path for
+ * channel bookings (code translation, idempotency, revision order), so one refused reservation
+ * does not block the others and a resend changes nothing. The answer follows the AlpineBits RS:
+ *   - every reservation taken, and every one that is not a booking (a quote request, a status
+ *     update without a stay), is acknowledged in HotelReservations by its UniqueID (Type 15 for a
+ *     cancellation), as the official OTA_HotelResNotifRS example acknowledges a quote request;
+ *   - every refused one is a Warning whose RecordID is its id, with the reason;
+ *   - when nothing could be acknowledged, Errors only: AlpineBits requires at least one
+ *     HotelReservation beside Success, and Error has no RecordID, so the id goes into the text.
+ * A failure that is ours (database down) is not reported per reservation: the whole request is
+ * answered 500 `ERROR:` so the client sends it again, which is safe since ingestion is idempotent.
+ */
+async function guestRequests(db: Db, xml: string, principal: ApiKeyPrincipal, action: string, maxBytes: number, options: AlpineBitsOptions): Promise<AlpineBitsAnswer> {
+  const root = parseRequest(xml, HOTEL_RES_NOTIF_RQ, maxBytes);
+  const clock = options.now ? () => options.now as Date : undefined;
+  const propertyCode = principal.propertyCode;
+  const refuse = (errors: AlpineBitsError[]): AlpineBitsAnswer => ({
+    kind: 'xml',
+    httpStatus: 200,
+    action,
+    status: 'errors',
+    propertyCode,
+    xml: renderAlpineBitsResponse({ root: HOTEL_RES_NOTIF_RS, errors }, clock),
+  });
+
+  try {
+    // collect: a reservation that cannot be read is refused by itself, the others still count.
+    const message = readHotelResNotif(root, { standard: 'alpinebits', invalidReservations: 'collect' });
+    const container = childElement(root, 'HotelReservations') ?? root;
+    const unidentified = message.rejected.find((r) => r.channelReservationId === undefined);
+    if (unidentified) {
+      // Without its id a reservation can be neither acknowledged nor refused by RecordID, and the
+      // client would not know what happened to it: refuse the message before anything is written.
+      throw new XmlMessageError({
+        problem: 'missing-field',
+        reason: `a HotelReservation without UniqueID/@ID cannot be acknowledged (${unidentified.reason}); nothing in this message was processed`,
+        ...(unidentified.line !== undefined ? { line: unidentified.line } : {}),
+        element: 'HotelReservation',
+      });
+    }
+    if (message.reservations.length + message.skipped.length + message.rejected.length === 0) {
+      throw new XmlMessageError({ problem: 'missing-field', reason: 'HotelReservations contains no HotelReservation', element: container.name, line: container.line });
+    }
+    const stored = await findProperty(db, propertyCode);
+    if (!stored) throw new XmlMessageError({ problem: 'invalid-value', reason: `property ${propertyCode} of these credentials does not exist`, otaType: '3', otaCode: '392' });
+
+    const acks: ReservationAck[] = [];
+    const refused: AcknowledgementNotice[] = [];
+    const deps = { db, logger: options.logger ?? silentLogger };
+    for (const reservation of message.reservations) {
+      const id = reservation.channelReservationId;
+      if (id.length > MAX_ACK_ID_LENGTH) {
+        refused.push({ type: '3', code: '320', recordId: id, text: `UniqueID/@ID is longer than ${MAX_ACK_ID_LENGTH} characters (AlpineBits StringLength1to32); the reservation was not processed` });
+        continue;
+      }
+      let channel: ChannelConfig;
+      try {
+        channel = guestRequestChannel(stored.property, reservation, container);
+      } catch (error) {
+        if (!(error instanceof TidewaterError)) throw error;
+        refused.push(refusal(id, error));
+        continue;
+      }
+      const [applied] = await applyChannelReservations(deps, stored, channel, [withStayTotals(reservation)]);
+      if (applied?.error) {
+        if (!(applied.error instanceof TidewaterError)) throw applied.error;
+        refused.push(refusal(id, applied.error));
+      } else if (applied?.result) {
+        acks.push(ackOf(reservation));
+      }
+    }
+    for (const skipped of message.skipped) {
+      // A quote request, newsletter sign-up or status without a stay takes no room: acknowledged,
+      // so the client stops resending it, with nothing booked.
+      if (skipped.channelReservationId === undefined) continue;
+      if (skipped.channelReservationId.length > MAX_ACK_ID_LENGTH) {
+        refused.push({ type: '3', code: '320', recordId: skipped.channelReservationId, text: `UniqueID/@ID is longer than ${MAX_ACK_ID_LENGTH} characters (AlpineBits StringLength1to32)` });
+      } else {
+        acks.push({ channelReservationId: skipped.channelReservationId });
+      }
+    }
+    for (const rejected of message.rejected) {
+      refused.push({
+        type: positiveOr(rejected.otaType, '3'),
+        code: positiveOr(rejected.otaCode, '450'),
+        text: rejected.line !== undefined ? `line ${rejected.line}: ${rejected.reason}` : rejected.reason,
+        recordId: rejected.channelReservationId as string,
+      });
+    }
+
+    if (acks.length === 0) {
+      return refuse(refused.map((n) => ({ type: APPLICATION_ERROR, code: Number(n.code), text: `reservation ${n.recordId ?? ''}: ${n.text ?? 'not processed'}` })));
+    }
+    // Only Type, Code, RecordID and the text: AlpineBits' Warning has no ShortText or Tag, and a
+    // message-level warning (no RecordID) has no place in this RS, so reader warnings are not sent.
+    const xmlOut = renderHotelResNotifRS({ header: { version: '1.000' }, reservations: acks, warnings: refused }, clock);
+    return { kind: 'xml', httpStatus: 200, action, status: refused.length > 0 ? 'warnings' : 'success', propertyCode, xml: xmlOut };
+  } catch (error) {
+    if (error instanceof XmlMessageError && TRANSPORT_PROBLEMS.has(error.problem)) throw new AlpineBitsTransportError(400, error.message);
+    if (!(error instanceof TidewaterError)) throw error;
+    return refuse(noticesOf(error).map(alpineBitsError));
+  }
+}
+
+/**
+ * The channel a pushed reservation belongs to, which keys its idempotency and reads its codes.
+ * HotelCode (absent on cancellations) must name the key's property: its code or the hotelCode of
+ * one of its channels; another hotel's code is answered like an unknown one. Then: the alpinebits
+ * channel with that hotelCode, else the property's only alpinebits channel, else the one channel
+ * of another type with that hotelCode (e.g. a PMS relaying its booking engine). Anything else is
+ * ambiguous or unconfigured and refused, rather than booked under a guessed channel.
+ */
+export function guestRequestChannel(property: Property, reservation: ChannelReservation, container: XmlElement): ChannelConfig {
+  const hotelCode = reservation.hotelCode;
+  const fail = (reason: string, otaCode = '392') => new XmlMessageError({ problem: 'invalid-value', reason, element: container.name, line: container.line, otaType: '3', otaCode });
+  if (hotelCode !== undefined && hotelCode !== property.code && !property.channels.some((c) => c.hotelCode === hotelCode)) {
+    throw fail(`HotelCode ${hotelCode} is not the property of these credentials nor the hotelCode of one of its channels`);
+  }
+  const alpine = property.channels.filter((c) => c.type === 'alpinebits');
+  const byCode = hotelCode !== undefined ? alpine.filter((c) => c.hotelCode === hotelCode) : [];
+  if (byCode.length === 1) return byCode[0] as ChannelConfig;
+  if (byCode.length === 0 && alpine.length === 1) return alpine[0] as ChannelConfig;
+  if (alpine.length > 1) {
+    throw fail(`${property.code} has several alpinebits channels (${alpine.map((c) => c.code).join(', ')}) and HotelCode ${hotelCode ?? '(none)'} names none of them alone; give each its own hotelCode`, '450');
+  }
+  const others = hotelCode !== undefined ? property.channels.filter((c) => c.hotelCode === hotelCode) : [];
+  if (others.length === 1) return others[0] as ChannelConfig;
+  throw fail(`${property.code} has no alpinebits channel to attribute reservations to${hotelCode !== undefined ? ` and no single channel with hotelCode ${hotelCode}` : ''}; add a channel of type alpinebits`, '450');
+}
+
+/**
+ * AlpineBits puts the price on each RoomStay (Total is required there) and usually sends no
+ * ResGlobalInfo/Total, while the booking keeps one total. So the stays' totals are added up when
+ * the reservation has none and every stay has one in the same currency and tax basis; otherwise
+ * the booking is kept without a total rather than with a partial one.
+ */
+export function withStayTotals(reservation: ChannelReservation): ChannelReservation {
+  if (reservation.total !== undefined || reservation.roomStays.length === 0) return reservation;
+  const totals = reservation.roomStays.map((s) => s.total);
+  const first = totals[0];
+  if (!first || totals.some((t) => t === undefined || t.currency !== first.currency || t.taxIncluded !== first.taxIncluded)) return reservation;
+  const sum = totals.reduce((acc, t) => acc + toScaled((t as ReservationAmount).amount), 0n);
+  const amount = formatScaled(sum, currencyDecimals(first.currency));
+  // An amount finer than the currency allows stays as the stays sent it: no rounding here.
+  if (toScaled(amount) !== sum) return reservation;
+  return { ...reservation, total: { amount, currency: first.currency, taxIncluded: first.taxIncluded } };
+}
+
+/** The AlpineBits acknowledgement: the UniqueID alone (the schema allows nothing else in it). */
+function ackOf(reservation: ChannelReservation): ReservationAck {
+  return { channelReservationId: reservation.channelReservationId, ...(reservation.status === 'cancelled' ? { cancelled: true } : {}) };
+}
+
+/** A refused reservation as a Warning, narrowed to what AlpineBits allows. */
+function refusal(recordId: string, error: TidewaterError): AcknowledgementNotice {
+  // One Warning per reservation (RecordID is its key), so every reason it was refused goes in its text.
+  const notices = noticesOf(error);
+  const text = notices.map((n) => n.text ?? n.shortText).filter((t): t is string => t !== undefined && t !== '').join('; ');
+  return {
+    type: positiveOr(notices[0]?.type, '3'),
+    code: positiveOr(notices[0]?.code, '450'),
+    text: text !== '' ? text : 'unable to process the reservation',
+    recordId,
+  };
+}
+
+/** AlpineBits Warning Type and Code are positive integers; OpenTravel codes such as "3.HOT" are not. */
+function positiveOr(value: string | undefined, fallback: string): string {
+  return value !== undefined && /^[1-9]\d*$/.test(value) ? value : fallback;
 }
 
 // ---------------------------------------------------------------------------------------------
