@@ -76,7 +76,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
     const channels = await startDemoChannels(template);
     cleanup.push(() => channels.close());
     say(`sample channels listening on local ports:`);
-    for (const c of channels.channels) process.stderr.write(`    ${c.code.padEnd(7)} ${c.label.padEnd(26)} ${c.url}${c.critical ? '   (critical)' : ''}\n`);
+    for (const c of channels.channels) process.stderr.write(`    ${c.code.padEnd(7)} ${`${c.label} (${c.type}${c.critical ? ', critical' : ''})`.padEnd(32)} ${c.url}\n`);
 
     // 2. The demo owns its sample property: start from a clean slate so every run tells the same story.
     await db('properties').where({ code: template.code }).delete();
@@ -121,8 +121,8 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
       for (const c of channels.channels) {
         const failing = c.sample.faults.failAll ? 'failing (503 injected)' : undefined;
         if (c.fields === 'none') {
-          const status = failing ?? (pms.delivered === pms.queued ? (pms.queued === 0 ? 'no bookings yet' : 'all received') : `${pms.queued - pms.delivered} on the way`);
-          rows.push({ code: c.code, label: c.label, done: pms.delivered, total: pms.queued, unit: 'bookings', status });
+          const status = failing ?? (pms.delivered === pms.queued ? (pms.queued === 0 ? 'no bookings yet' : 'bookings received') : `${pms.queued - pms.delivered} bookings on the way`);
+          rows.push({ code: c.code, label: c.label, done: pms.delivered, total: pms.queued, status });
           continue;
         }
         const config = basis.property.channels.find((ch) => ch.code === c.code);
@@ -131,10 +131,8 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
         drift[c.code] = result.drift.length;
         sample.push(...result.drift.slice(0, 3).map((d) => `${c.code}: ${d}`));
         const buffered = basis.safety.percent > 0 && !basis.safety.channels.includes(c.code) && c.fields === 'all';
-        const status =
-          failing ??
-          (result.drift.length === 0 ? `in sync${buffered ? ` · safety buffer −${basis.safety.percent}%` : ''}` : `${fmt(result.drift.length)} behind${buffered ? ` · buffer −${basis.safety.percent}% coming` : ''}`);
-        rows.push({ code: c.code, label: c.label, done: result.checked - result.drift.length, total: result.checked, unit: 'cells', status });
+        const status = failing ?? (result.drift.length === 0 ? `in sync${buffered ? `, buffer −${basis.safety.percent}%` : ''}` : `${fmt(result.drift.length)} behind`);
+        rows.push({ code: c.code, label: c.label, done: result.checked - result.drift.length, total: result.checked, status });
       }
       return { rows, value: { drift, sample, basis, pms } };
     };
@@ -179,7 +177,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
     );
 
     // 5. Delivery progress until every channel holds the ledger's view.
-    const synced = await view.watch({ title: 'delivering to every channel (cells the channel shows as the ledger says / cells it should show):', poll: readChannels, done: allInSync, timeoutMs: 90_000 });
+    const synced = await view.watch({ title: 'delivering the year to every channel (cells that match the ledger / cells the channel should hold):', poll: readChannels, done: allInSync, timeoutMs: 90_000 });
     expect(synced, 'the first delivery', driftText);
     say(`every channel shows the ledger's year ${((Date.now() - pushedAt) / 1000).toFixed(1)} s after the push`);
 
@@ -231,6 +229,8 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
     say(`sample PMS raises the Double's BAR to 139.00 for ${changeFrom} … ${changeTo} (ledger version ${change.version}); ${otaCode} cannot take it`);
     const failStarted = Date.now();
     const others = channels.channels.filter((c) => c.code !== otaCode && c.fields !== 'none').map((c) => c.code);
+    // The GDS takes rates only: it has no availability to hold back.
+    const buffered = channels.channels.filter((c) => c.code !== otaCode && c.fields === 'all').map((c) => c.code);
     const engaged = await view.watch({
       title: `waiting for the safety buffer (after ${FAILURE_THRESHOLD} consecutive failures of ${otaCode}):`,
       poll: async () => {
@@ -244,7 +244,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
     const failures = (await db('channels').where({ property_id: stored.id, code: otaCode }).first<{ consecutive_failures: number }>('consecutive_failures'))?.consecutive_failures ?? 0;
     const withheld = stored.property.roomTypes.map((r) => `${r.code} ${safetyBufferRooms(r.rooms, SAFETY_BUFFER_PERCENT)}`).join(', ');
     const engagedMs = Date.now() - failStarted;
-    say(`safety buffer engaged after ${(engagedMs / 1000).toFixed(1)} s (${failures} failures so far): incident opened; ${others.join(', ')} hold back ${SAFETY_BUFFER_PERCENT}% (${withheld} rooms)`);
+    say(`safety buffer engaged after ${(engagedMs / 1000).toFixed(1)} s (${failures} failures so far): incident opened; ${buffered.join(', ')} hold back ${SAFETY_BUFFER_PERCENT}% (${withheld} rooms)`);
 
     otaSample.faults = { ...noFaults };
     say(`fault cleared: ${otaCode} accepts messages again`);
@@ -271,6 +271,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
       property: code,
       database: env.DATABASE_URL ? 'postgres' : 'embedded',
       delivery: env.REDIS_URL ? 'bullmq' : 'in-process',
+      ...(env.REDIS_URL ? { queuePrefix } : {}),
       durationMs: Date.now() - started,
       cellsPushed: pushed.cells,
       cellsDelivered: deliveries.cells,
