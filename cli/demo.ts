@@ -22,6 +22,7 @@ import { buildSamplePmsBatch, pushAriOverHttp } from '../fixtures/pms/sample-pms
 import { startDistribution } from '../queues/distributor';
 import { importProperty, requireProperty } from '../services/property-service';
 import { withRuntime, type Runtime } from './runtime';
+import { ExitCode } from './exit-code';
 import { waitForSignal } from './worker';
 
 const DEMO_PROPERTY = path.resolve(__dirname, '..', 'fixtures', 'demo', 'harbour-view-demo.json');
@@ -70,6 +71,20 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
   // The tour narrates itself; the hub's own JSON logs would bury it. LOG_LEVEL=info shows them too.
   const hubLogger = process.env.LOG_LEVEL ? rt.logger : silentLogger;
   const cleanup: Array<() => Promise<void>> = [];
+  // Ctrl-C while the tour runs: stop at the next wait and clean up (servers, workers, queue keys)
+  // instead of dying with them half open. A second Ctrl-C kills the process as usual.
+  const interrupt = new AbortController();
+  const onSignal = () => {
+    say('interrupted: stopping the hub and the sample channels');
+    interrupt.abort(new ExitCode(130, 'demo interrupted'));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  cleanup.push(() => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    return Promise.resolve();
+  });
   try {
     // 1. The sample channels first: their ports go into the property document.
     const template = JSON.parse(await readFile(DEMO_PROPERTY, 'utf8')) as PropertyDocument;
@@ -138,7 +153,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
     };
     const allInSync = (s: ChannelsState) => Object.values(s.drift).every((n) => n === 0) && s.pms.delivered === s.pms.queued;
     const expect = <T>(result: { value: T; timedOut: boolean; ms: number }, what: string, describe: (v: T) => string) => {
-      if (result.timedOut) throw new Error(`demo: gave up after ${(result.ms / 1000).toFixed(0)} s waiting for ${what}; ${describe(result.value)}`);
+      if (result.timedOut) throw new ExitCode(1, `demo: gave up after ${(result.ms / 1000).toFixed(0)} s waiting for ${what}; ${describe(result.value)}`);
       return result.value;
     };
     const driftText = (s: ChannelsState) => `drift ${JSON.stringify(s.drift)}, PMS ${s.pms.delivered}/${s.pms.queued}; e.g. ${s.sample.slice(0, 3).join(' | ') || 'none'}`;
@@ -177,7 +192,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
     );
 
     // 5. Delivery progress until every channel holds the ledger's view.
-    const synced = await view.watch({ title: 'delivering the year to every channel (cells that match the ledger / cells the channel should hold):', poll: readChannels, done: allInSync, timeoutMs: 90_000 });
+    const synced = await view.watch({ title: 'delivering the year to every channel (cells that match the ledger / cells the channel should hold):', poll: readChannels, done: allInSync, timeoutMs: 90_000, signal: interrupt.signal });
     expect(synced, 'the first delivery', driftText);
     say(`every channel shows the ledger's year ${((Date.now() - pushedAt) / 1000).toFixed(1)} s after the push`);
 
@@ -213,7 +228,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
             ? 'the direct guest got there first; the OTA had already sold the room, so the hub took it anyway: OVERBOOKING incident opened, suites closed on every channel'
             : 'both fitted (unexpected)'),
     );
-    const delivered = await view.watch({ title: 'bookings to the PMS, new availability to every channel:', poll: readChannels, done: allInSync, timeoutMs: 60_000 });
+    const delivered = await view.watch({ title: 'bookings to the PMS, new availability to every channel:', poll: readChannels, done: allInSync, timeoutMs: 60_000, signal: interrupt.signal });
     expect(delivered, 'the bookings to reach the PMS and the channels', driftText);
 
     // 7. The critical OTA fails: the other channels hold rooms back until it recovers.
@@ -239,6 +254,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
       },
       done: (s) => s.open > 0 && s.basis.safety.percent > 0 && others.every((c) => s.drift[c] === 0),
       timeoutMs: 60_000,
+      signal: interrupt.signal,
     });
     expect(engaged, 'the safety buffer to engage', (s) => `open incidents ${s.open}, buffer ${s.basis.safety.percent}%; ${driftText(s)}`);
     const failures = (await db('channels').where({ property_id: stored.id, code: otaCode }).first<{ consecutive_failures: number }>('consecutive_failures'))?.consecutive_failures ?? 0;
@@ -257,6 +273,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
       },
       done: (s) => s.open === 0 && s.basis.safety.percent === 0 && allInSync(s),
       timeoutMs: 90_000,
+      signal: interrupt.signal,
     });
     const final = expect(lifted, 'the safety buffer to lift', (s) => `open incidents ${s.open}, buffer ${s.basis.safety.percent}%; ${driftText(s)}`);
     const liftedMs = Date.now() - recoverStarted;
@@ -305,9 +322,12 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
     };
     process.stderr.write(humanSummary(summary, channels));
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    if (violations.length > 0 || Object.values(final.drift).some((n) => n !== 0)) throw new Error('demo: the ledger and the channels disagree (see drift / soldInvariant above)');
+    if (violations.length > 0 || Object.values(final.drift).some((n) => n !== 0)) throw new ExitCode(1, 'demo: the ledger and the channels disagree (see drift and soldInvariant in the summary)');
 
     if (options.keep) {
+      // From here a signal is the way out, not an interruption.
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
       process.stderr.write(
         `\nstill running (--keep); Ctrl-C stops everything:\n` +
           `    hub API   ${hubUrl}   (pms key ${pmsKey}, channel key ${channelKey})\n` +
