@@ -8,6 +8,7 @@ import { registerProperty } from './property';
 import { registerServe } from './serve';
 import { registerWorker } from './worker';
 import { registerReport } from './report';
+import { registerReconcile } from './reconcile';
 import { registerBooking } from './booking';
 import { ExitCode } from './exit-code';
 import { registerXml } from './xml-inspect';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerXml(program);
   registerReport(program);
+  registerReconcile(program);
   registerBooking(program);
   return program;
 }

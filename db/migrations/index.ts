@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as ledger from './20261130120000_ledger';
 import * as distribution from './20261130140000_distribution';
 import * as bookings from './20261130160000_bookings';
+import * as reconciliation from './20261130180000_reconciliation';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsx, jest
@@ -11,6 +12,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261130120000_ledger', ledger],
   ['20261130140000_distribution', distribution],
   ['20261130160000_bookings', bookings],
+  ['20261130180000_reconciliation', reconciliation],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {
