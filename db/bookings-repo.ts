@@ -83,14 +83,12 @@ export async function addBookingEvent(trx: DbHandle, reservationId: string, kind
 
 /** Queues the booking for every PMS channel of the property, in the booking's own transaction. */
 export async function queuePmsDelivery(trx: DbHandle, propertyId: number, reservationId: string, exceptChannelCode?: string): Promise<number> {
-  const channels = await trx('channels')
-    .where({ property_id: propertyId, type: 'pms', active: true })
-    .modify((q) => {
-      if (exceptChannelCode !== undefined) q.whereNot({ code: exceptChannelCode });
-    })
-    .pluck<number[]>('id');
-  if (channels.length > 0) await trx('booking_deliveries').insert(channels.map((channel_id) => ({ channel_id, reservation_id: reservationId })));
-  return channels.length;
+  const { rowCount } = await trx.raw<{ rowCount: number }>(
+    `INSERT INTO booking_deliveries (channel_id, reservation_id)
+     SELECT id, ? FROM channels WHERE property_id = ? AND type = 'pms' AND active AND code IS DISTINCT FROM ?`,
+    [reservationId, propertyId, exceptChannelCode ?? null],
+  );
+  return rowCount;
 }
 
 export async function openIncident(trx: DbHandle, entry: { propertyId: number; channelId: number | null; kind: string; details: object }): Promise<number | undefined> {

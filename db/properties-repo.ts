@@ -198,20 +198,27 @@ export async function findPropertyById(db: DbHandle, id: number): Promise<Stored
   return loadProperty(db, { id });
 }
 
+/** One round trip: the document and the code → id maps of its active parts. It runs on every request. */
 async function loadProperty(db: DbHandle, where: { code: string } | { id: number }): Promise<StoredProperty | undefined> {
-  const row = await db('properties').where(where).first<{ id: number; document: Property; currency_decimals: number }>();
+  const { rows } = await db.raw<{ rows: Array<{ id: number; document: Property; currency_decimals: number; room_types: IdCode[] | null; rate_plans: IdCode[] | null; channels: IdCode[] | null }> }>(
+    `SELECT p.id, p.document, p.currency_decimals,
+       (SELECT json_agg(json_build_object('id', r.id, 'code', r.code)) FROM room_types r WHERE r.property_id = p.id AND r.active) AS room_types,
+       (SELECT json_agg(json_build_object('id', r.id, 'code', r.code)) FROM rate_plans r WHERE r.property_id = p.id AND r.active) AS rate_plans,
+       (SELECT json_agg(json_build_object('id', c.id, 'code', c.code)) FROM channels c WHERE c.property_id = p.id AND c.active) AS channels
+     FROM properties p WHERE ${'code' in where ? 'p.code = ?' : 'p.id = ?'}`,
+    ['code' in where ? where.code : where.id],
+  );
+  const row = rows[0];
   if (!row) return undefined;
-  const [roomTypes, ratePlans, channels] = await Promise.all([
-    db('room_types').where({ property_id: row.id, active: true }).select<{ id: number; code: string }[]>('id', 'code'),
-    db('rate_plans').where({ property_id: row.id, active: true }).select<{ id: number; code: string }[]>('id', 'code'),
-    db('channels').where({ property_id: row.id, active: true }).select<{ id: number; code: string }[]>('id', 'code'),
-  ]);
+  const map = (list: IdCode[] | null) => new Map((list ?? []).map((r) => [r.code, r.id]));
   return {
     id: row.id,
     property: row.document,
     currencyDecimals: row.currency_decimals,
-    roomTypeIds: new Map(roomTypes.map((r) => [r.code, r.id])),
-    ratePlanIds: new Map(ratePlans.map((r) => [r.code, r.id])),
-    channelIds: new Map(channels.map((r) => [r.code, r.id])),
+    roomTypeIds: map(row.room_types),
+    ratePlanIds: map(row.rate_plans),
+    channelIds: map(row.channels),
   };
 }
+
+type IdCode = { id: number; code: string };

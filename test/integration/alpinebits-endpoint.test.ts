@@ -174,7 +174,7 @@ describe('POST /alpinebits (AlpineBits HotelData 2024-10 server)', () => {
   }
 
   describe('handshake (OTA_Ping:Handshaking)', () => {
-    it('answers the intersection for 2024-10: FreeRooms with the shared capabilities, no OTA_Ping, no RatePlans, no GuestRequests', async () => {
+    it('answers the intersection for 2024-10: FreeRooms with the shared capabilities and the GuestRequests push, no OTA_Ping, no RatePlans', async () => {
       const echo = JSON.stringify(CLIENT_HANDSHAKE);
       const res = await post({ action: HANDSHAKE, xml: pingRequest(echo) });
       expect(res.status).toBe(200);
@@ -190,6 +190,7 @@ describe('POST /alpinebits (AlpineBits HotelData 2024-10 server)', () => {
                 action: 'action_OTA_HotelInvCountNotif',
                 supports: ['OTA_HotelInvCountNotif_accept_categories', 'OTA_HotelInvCountNotif_accept_deltas', 'OTA_HotelInvCountNotif_accept_complete_set', 'OTA_HotelInvCountNotif_accept_closing_seasons'],
               },
+              { action: 'action_OTA_HotelResNotif_GuestRequests' },
             ],
           },
         ],

@@ -123,5 +123,5 @@ describe('bookings from channels', () => {
       const last = b % 2 === 0 ? '3' : b % 3 === 0 ? '2' : '1';
       expect([r.external_ref, r.revision, r.status]).toEqual([r.external_ref, last, last === '3' ? 'cancelled' : 'confirmed']);
     }
-  });
+  }, 300_000);
 });
