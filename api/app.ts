@@ -8,6 +8,7 @@ import { SandboxPaymentProvider } from '../fixtures/payments/sandbox-provider';
 import { alpineBitsRouter } from './alpinebits-router';
 import { ariRouter } from './ari-router';
 import { bookingsRouter } from './bookings-router';
+import { operationsRouter } from './operations-router';
 import { authenticate } from './auth';
 import { healthRouter, type Pingable } from './health-router';
 import { icalRouter } from './ical-router';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', authenticate(deps.db));
   app.use(propertiesRouter(deps.db));
   app.use(ariRouter(deps.db, metrics));
+  app.use(operationsRouter(deps.db));
   app.use(
     bookingsRouter({
       db: deps.db,
