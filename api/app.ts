@@ -13,6 +13,7 @@ import { authenticate } from './auth';
 import { healthRouter, type Pingable } from './health-router';
 import { icalRouter } from './ical-router';
 import { createApiMetrics, type ApiMetrics } from './metrics';
+import { registerLedgerGauges } from './ledger-metrics';
 import { otaRouter } from './ota-router';
 import { problemHandler } from './problem';
 import { propertiesRouter } from './properties-router';
@@ -31,6 +32,7 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? createApiMetrics();
+  registerLedgerGauges(metrics.registry, deps.db);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

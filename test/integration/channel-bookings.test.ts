@@ -3,7 +3,8 @@ import { addDays } from '../../core/dates';
 import { checkSoldInvariant } from '../../db/invariants-repo';
 import { applyAriBatch } from '../../services/ari-service';
 import { ingestChannelBooking, type ChannelBookingInput } from '../../services/booking-service';
-import { seedProperty } from '../helpers/hub';
+import request from 'supertest';
+import { seedProperty, testApp } from '../helpers/hub';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db';
 
 const ROOMS = ['DBL', 'TWN', 'STE'] as const;
@@ -77,6 +78,8 @@ describe('bookings from channels', () => {
     const incidents = await t.db('incidents').where({ kind: 'overbooking', status: 'open' });
     expect(incidents).toHaveLength(1);
     expect(incidents[0].details).toMatchObject({ channelBookingId: 'O-77', nights: [{ roomType: 'STE', date: '2027-08-10', by: 1 }] });
+    const metrics = await request(testApp(t.db)).get('/metrics');
+    expect(metrics.text).toMatch(/^overbooking_incidents_total 1$/m);
     // The PMS adds a room: the overbooking is absorbed, not resold.
     await applyAriBatch(t.db, 'BOOK', { updates: [{ roomType: 'STE', from: '2027-08-10', to: '2027-08-10', total: 2 }] });
     expect(await cell('STE', '2027-08-10')).toMatchObject({ sold: 2, overbooked: 0, available: 0 });
