@@ -152,7 +152,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
       return { rows, value: { drift, sample, basis, pms } };
     };
     const allInSync = (s: ChannelsState) => Object.values(s.drift).every((n) => n === 0) && s.pms.delivered === s.pms.queued;
-    const expect = <T>(result: { value: T; timedOut: boolean; ms: number }, what: string, describe: (v: T) => string) => {
+    const orGiveUp = <T>(result: { value: T; timedOut: boolean; ms: number }, what: string, describe: (v: T) => string) => {
       if (result.timedOut) throw new ExitCode(1, `demo: gave up after ${(result.ms / 1000).toFixed(0)} s waiting for ${what}; ${describe(result.value)}`);
       return result.value;
     };
@@ -193,7 +193,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
 
     // 5. Delivery progress until every channel holds the ledger's view.
     const synced = await view.watch({ title: 'delivering the year to every channel (cells that match the ledger / cells the channel should hold):', poll: readChannels, done: allInSync, timeoutMs: 90_000, signal: interrupt.signal });
-    expect(synced, 'the first delivery', driftText);
+    orGiveUp(synced, 'the first delivery', driftText);
     say(`every channel shows the ledger's year ${((Date.now() - pushedAt) / 1000).toFixed(1)} s after the push`);
 
     // 6. Bookings from two channels; the last suite is raced for.
@@ -229,7 +229,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
             : 'both fitted (unexpected)'),
     );
     const delivered = await view.watch({ title: 'bookings to the PMS, new availability to every channel:', poll: readChannels, done: allInSync, timeoutMs: 60_000, signal: interrupt.signal });
-    expect(delivered, 'the bookings to reach the PMS and the channels', driftText);
+    orGiveUp(delivered, 'the bookings to reach the PMS and the channels', driftText);
 
     // 7. The critical OTA fails: the other channels hold rooms back until it recovers.
     const otaSample = channels.ota;
@@ -256,7 +256,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
       timeoutMs: 60_000,
       signal: interrupt.signal,
     });
-    expect(engaged, 'the safety buffer to engage', (s) => `open incidents ${s.open}, buffer ${s.basis.safety.percent}%; ${driftText(s)}`);
+    orGiveUp(engaged, 'the safety buffer to engage', (s) => `open incidents ${s.open}, buffer ${s.basis.safety.percent}%; ${driftText(s)}`);
     const failures = (await db('channels').where({ property_id: stored.id, code: otaCode }).first<{ consecutive_failures: number }>('consecutive_failures'))?.consecutive_failures ?? 0;
     const withheld = stored.property.roomTypes.map((r) => `${r.code} ${safetyBufferRooms(r.rooms, SAFETY_BUFFER_PERCENT)}`).join(', ');
     const engagedMs = Date.now() - failStarted;
@@ -275,7 +275,7 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
       timeoutMs: 90_000,
       signal: interrupt.signal,
     });
-    const final = expect(lifted, 'the safety buffer to lift', (s) => `open incidents ${s.open}, buffer ${s.basis.safety.percent}%; ${driftText(s)}`);
+    const final = orGiveUp(lifted, 'the safety buffer to lift', (s) => `open incidents ${s.open}, buffer ${s.basis.safety.percent}%; ${driftText(s)}`);
     const liftedMs = Date.now() - recoverStarted;
     say(`${otaCode} recovered and caught up ${(liftedMs / 1000).toFixed(1)} s after the fault cleared: incident resolved, buffer lifted, every channel in sync`);
 
