@@ -21,6 +21,7 @@ import { fmt, ProgressView, type ChannelProgress } from '../fixtures/demo/progre
 import { buildSamplePmsBatch, pushAriOverHttp } from '../fixtures/pms/sample-pms';
 import { startDistribution } from '../queues/distributor';
 import { importProperty, requireProperty } from '../services/property-service';
+import { reconcileProperty } from '../services/reconcile-service';
 import { withRuntime, type Runtime } from './runtime';
 import { ExitCode } from './exit-code';
 import { waitForSignal } from './worker';
@@ -279,7 +280,16 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
     const liftedMs = Date.now() - recoverStarted;
     say(`${otaCode} recovered and caught up ${(liftedMs / 1000).toFixed(1)} s after the fault cleared: incident resolved, buffer lifted, every channel in sync`);
 
-    // 8. The summary, from the hub's own tables.
+    // 8. The hub's own reconciliation (what `tidewater reconcile` runs): each channel's view, read
+    // back from the channel, against the ledger. An independent check of the demo's drift figures.
+    const reconciled = await reconcileProperty(db, code, { from, to });
+    const reconcileErrors = reconciled.channels.filter((c) => c.error !== undefined);
+    say(
+      `tidewater reconcile (run ${reconciled.runId}): ${fmt(reconciled.findings)} differences in ${fmt(reconciled.channels.reduce((n, c) => n + c.cellsChecked, 0))} cells ` +
+        `(${reconciled.channels.map((c) => `${c.channel} ${c.findings.length}${c.error ? ' (unreadable)' : ''}`).join(', ')})`,
+    );
+
+    // 9. The summary, from the hub's own tables.
     const deliveries = await deliveryFigures(db, stored.id);
     const incidents = await incidentFigures(db, stored.id);
     const bookings = await bookingFigures(db, stored.id);
@@ -311,6 +321,13 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
       },
       incidents,
       drift: final.drift,
+      reconcile: {
+        runId: reconciled.runId,
+        findings: reconciled.findings,
+        channels: Object.fromEntries(
+          reconciled.channels.map((c) => [c.channel, { source: c.source, cellsChecked: c.cellsChecked, findings: c.findings.length, ...(c.error ? { error: c.error } : {}) }]),
+        ),
+      },
       soldInvariant: violations.length === 0 ? 'ok' : violations,
       channels: channels.channels.map((c) => ({
         code: c.code,
@@ -322,7 +339,9 @@ async function runDemo(rt: Runtime, options: { keep: boolean }): Promise<void> {
     };
     process.stderr.write(humanSummary(summary, channels));
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    if (violations.length > 0 || Object.values(final.drift).some((n) => n !== 0)) throw new ExitCode(1, 'demo: the ledger and the channels disagree (see drift and soldInvariant in the summary)');
+    if (violations.length > 0 || reconciled.findings > 0 || reconcileErrors.length > 0 || Object.values(final.drift).some((n) => n !== 0)) {
+      throw new ExitCode(1, 'demo: the ledger and the channels disagree (see drift, reconcile and soldInvariant in the summary)');
+    }
 
     if (options.keep) {
       // From here a signal is the way out, not an interruption.
@@ -356,6 +375,7 @@ function humanSummary(
     safetyBuffer: { engaged: boolean; lifted: boolean; engagedAfterMs: number; liftedAfterMs: number };
     incidents: { opened: number; resolved: number; byKind: Record<string, { opened: number; resolved: number }> };
     drift: Record<string, number>;
+    reconcile: { runId: number; findings: number };
     soldInvariant: unknown;
   },
   channels: DemoChannels,
@@ -376,6 +396,7 @@ function humanSummary(
       .filter((c) => c.fields !== 'none')
       .map((c) => `${c.code} ${s.drift[c.code] ?? '?'}`)
       .join(', ')} (cells differing from the ledger)\n` +
+    `  reconcile     ${fmt(s.reconcile.findings)} differences (run ${s.reconcile.runId}; tidewater reconcile reading each channel back)\n` +
     `  sold = bookings ${s.soldInvariant === 'ok' ? 'ok' : 'VIOLATED'}\n\n`
   );
 }

@@ -19,6 +19,7 @@ interface DemoSummary {
   safetyBuffer: { channel: string; engaged: boolean; lifted: boolean };
   incidents: { opened: number; resolved: number; byKind: Record<string, { opened: number; resolved: number }> };
   drift: Record<string, number>;
+  reconcile: { findings: number; channels: Record<string, { source: string; findings: number; error?: string }> };
   soldInvariant: unknown;
 }
 
@@ -33,6 +34,9 @@ function expectTheStory(summary: DemoSummary): void {
   expect(summary.cellsDelivered).toBeGreaterThan(10_000);
   expect(summary.drift).toEqual({ otax: 0, web: 0, gds: 0, alpine: 0 });
   expect(summary.soldInvariant).toBe('ok');
+  // The hub's own reconciliation agrees, reading each ARI channel back rather than trusting its acknowledgements.
+  expect(summary.reconcile.findings).toBe(0);
+  for (const code of ['otax', 'web', 'gds', 'alpine']) expect(summary.reconcile.channels[code]).toEqual({ source: 'channel', cellsChecked: expect.any(Number), findings: 0 });
   expect(summary.syncLagMs.p50).toEqual(expect.any(Number));
   expect(summary.syncLagMs.p99).toBeGreaterThanOrEqual(summary.syncLagMs.p50 as number);
 
