@@ -139,7 +139,9 @@ export async function readAckedView(
       [...params.slice(1), channelId],
     ),
     db.raw<{ rows: RateStateRow[] }>(
-      `SELECT st.* FROM channel_rate_state st
+      `SELECT st.room_type_id, st.rate_plan_id, st.stay_date, st.amount, st.min_stay, st.max_stay,
+              st.closed_to_arrival, st.closed_to_departure, st.stop_sell
+       FROM channel_rate_state st
        JOIN ${spansSql} ON st.room_type_id = s.room_type_id AND st.stay_date BETWEEN s.from_date AND s.to_date
        WHERE st.channel_id = ?`,
       [...params.slice(1), channelId],
