@@ -16,7 +16,7 @@
  *
  * The work is services/alpinebits-service.ts; this file only moves bytes and credentials.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { Logger } from '../config/logger';
 import type { Db } from '../db/connection';
 import { findApiKey } from '../db/api-keys-repo';
@@ -24,8 +24,8 @@ import { CLIENT_ID_HEADER, PROTOCOL_VERSION_HEADER } from '../mappers/alpinebits
 import { handleAlpineBits } from '../services/alpinebits-service';
 import { OTA_ARI_ROLES } from '../services/ota-xml-service';
 import { authorize, extractKey } from './auth';
+import { parseByteSize, readBody } from './raw-body';
 import type { ApiMetrics } from './metrics';
-import { parseByteSize } from './ota-router';
 
 export interface AlpineBitsRouterOptions {
   logger: Logger;
@@ -77,37 +77,4 @@ export function alpineBitsRouter(db: Db, options: AlpineBitsRouterOptions): Rout
   });
 
   return router;
-}
-
-interface ReadBody {
-  bytes: Buffer;
-  tooLarge: boolean;
-}
-
-/**
- * Reads the body up to `maxBytes`; past it, stops keeping bytes and drains the rest, so a huge
- * upload costs no memory and the client still reads the `ERROR:` answer instead of a reset.
- */
-function readBody(req: Request, maxBytes: number): Promise<ReadBody> {
-  const declared = Number(req.header('content-length'));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (tooLarge: boolean) => {
-      if (done) return;
-      done = true;
-      resolve({ bytes: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge });
-    };
-    req.on('data', (chunk: Buffer) => {
-      if (done) return; // draining what is left of a refused upload
-      size += chunk.length;
-      if (size > maxBytes) finish(true);
-      else chunks.push(chunk);
-    });
-    req.once('end', () => finish(false));
-    req.once('error', (error) => (done ? undefined : reject(error)));
-    // The announced size is enough to refuse; the data listener drains the rest.
-    if (Number.isFinite(declared) && declared > maxBytes) finish(true);
-  });
 }
