@@ -2,6 +2,7 @@
  * What the OpenTravel notification messages share: the payload attributes on the root, and
  * StatusApplicationControl (which room type, rate plan, dates and weekdays a status applies to).
  */
+import type { OtaNotice } from './response';
 import type { AriUpdate } from '../../core/ari';
 import { isIsoDate, WEEKDAYS, type IsoDate, type Weekday } from '../../core/dates';
 import type { XmlWarning } from '../xml/errors';
@@ -292,16 +293,8 @@ export function readInstant(element: XmlElement, name: string, warnings: XmlWarn
   return instant.toISOString();
 }
 
-/** One OpenTravel Warning or Error to render (the fields of response.ts's OtaNotice). */
-export interface AcknowledgementNotice {
-  type: string;
-  code?: string;
-  shortText?: string;
-  text?: string;
-  status?: string;
-  tag?: string;
-  recordId?: string;
-}
+/** One OpenTravel Warning or Error to render: the same shape as response.ts's OtaNotice. */
+export type AcknowledgementNotice = OtaNotice;
 
 const OTA_NOTICE_CODE = /^[0-9A-Z]{1,3}(\.[A-Z]{3}(\.X)?)?$/;
 
