@@ -50,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
       return error.code;
     }
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      // 2, like a usage error: nothing ran, the fix is in the environment, not in the data.
+      process.stderr.write(`tidewater: ${error.message}\n`);
       return 2;
     }
     if (error instanceof ValidationError) {
