@@ -1,5 +1,6 @@
 import type { IsoDate } from './dates';
-import type { ChannelConfig, Property } from './property';
+import { applyMarkup, currencyDecimals, toScaled } from './money';
+import type { ChannelConfig, ChannelMarkup, Property } from './property';
 
 /** What one channel should show for a room type on a night: Tidewater codes, after buffers. */
 export interface ChannelInventoryCell {
@@ -40,7 +41,9 @@ export function safetyBufferRooms(rooms: number, percent: number): number {
 
 /**
  * The view a channel should hold: only mapped room types and rate plans, with the channel's own
- * buffer and any property-wide safety buffer taken off availability (never below zero).
+ * buffer and any property-wide safety buffer taken off availability (never below zero), and the
+ * channel's markup on every price. Delivery, reconciliation and the sample channels' drift check
+ * all take the channel's side from here, so a markup never shows up as drift.
  */
 export function channelViewOf(
   property: Property,
@@ -55,8 +58,18 @@ export function channelViewOf(
     inventory: slice.inventory
       .filter((c) => channel.roomTypes[c.roomType] !== undefined)
       .map((c) => ({ roomType: c.roomType, date: c.date, available: Math.max(0, c.available - (withheld.get(c.roomType) ?? 0)) })),
-    rates: slice.rates.filter((c) => channel.roomTypes[c.roomType] !== undefined && channel.ratePlans[c.ratePlan] !== undefined),
+    rates: markedUp(
+      slice.rates.filter((c) => channel.roomTypes[c.roomType] !== undefined && channel.ratePlans[c.ratePlan] !== undefined),
+      channel.markup,
+      property.currency,
+    ),
   };
+}
+
+function markedUp(rates: ChannelRateCell[], markup: ChannelMarkup | undefined, currency: string): ChannelRateCell[] {
+  if (!markup || toScaled(markup.percent) === 0n) return rates;
+  const decimals = currencyDecimals(currency);
+  return rates.map((c) => (c.amount === null ? c : { ...c, amount: applyMarkup(c.amount, markup.percent, decimals) }));
 }
 
 export function inventoryKey(c: { roomType: string; date: IsoDate }): string {

@@ -69,6 +69,26 @@ export function deriveAmount(parent: string, adjust: Adjustment, decimals: numbe
   return formatScaled(result, decimals);
 }
 
+/**
+ * A channel's price after its markup: amount × (100 + percent) / 100, rounded once, half up (away
+ * from zero) in the currency's minor unit: 99.99 at +12.5 % is 112.48875 → 112.49, 100.00 at
+ * +0.005 % is 100.005 → 100.01. One rounding only: rounding first to the internal scale and then to
+ * the minor unit could turn …4999999996 into …5 and round up a price that should round down.
+ */
+export function applyMarkup(amount: string, percent: string, decimals: number): string {
+  const numerator = toScaled(amount) * (100n * SCALE_FACTOR + toScaled(percent));
+  const minorUnits = divRound(numerator, 100n * SCALE_FACTOR * 10n ** BigInt(SCALE - decimals));
+  return formatScaled(minorUnits * 10n ** BigInt(SCALE - decimals), decimals);
+}
+
+/**
+ * The price before a channel's markup, at the internal scale (not rounded to the currency), so that
+ * comparing two channels' prices adds no rounding of its own: shown × 100 / (100 + percent).
+ */
+export function withoutMarkup(shown: string, percent: string): bigint {
+  return divRound(toScaled(shown) * 100n * SCALE_FACTOR, 100n * SCALE_FACTOR + toScaled(percent));
+}
+
 function divRound(numerator: bigint, denominator: bigint): bigint {
   const q = numerator / denominator;
   const r = numerator % denominator;

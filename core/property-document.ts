@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ValidationError, type FieldError } from './errors';
 import { isValidTimeZone } from './dates';
-import { currencyDecimals, decimalPlaces, isDecimalString, isKnownCurrency } from './money';
+import { currencyDecimals, decimalPlaces, isDecimalString, isKnownCurrency, toScaled } from './money';
 import type { ChannelConfig, Property, RatePlan } from './property';
 
 const CODE = /^[A-Za-z0-9_.-]{1,32}$/;
@@ -50,6 +50,7 @@ export const propertyDocumentSchema = z.object({
         roomTypes: z.record(z.string(), z.string().min(1).max(64)).default({}),
         ratePlans: z.record(z.string(), z.string().min(1).max(64)).default({}),
         buffer: z.object({ rooms: z.number().int().min(0).max(10_000) }).default({ rooms: 0 }),
+        markup: z.object({ percent: decimalString }).strict().optional(),
         settings: z.record(z.string(), z.unknown()).optional(),
       }),
     )
@@ -117,6 +118,10 @@ export function parsePropertyDocument(input: unknown): Property {
     for (const rp of Object.keys(c.ratePlans)) {
       if (!planByCode.has(rp)) errors.push({ pointer: `/channels/${i}/ratePlans/${rp}`, detail: `unknown rate plan ${rp}` });
     }
+    // -100 % or less would send a price of zero or below; 1000 % is beyond any real markup, so a typo.
+    if (c.markup && (toScaled(c.markup.percent) <= toScaled('-100') || toScaled(c.markup.percent) > toScaled('1000'))) {
+      errors.push({ pointer: `/channels/${i}/markup/percent`, detail: 'must be above -100 and at most 1000' });
+    }
   });
 
   if (errors.length > 0) throw new ValidationError(errors);
@@ -135,6 +140,7 @@ export function parsePropertyDocument(input: unknown): Property {
     roomTypes: c.roomTypes,
     ratePlans: c.ratePlans,
     buffer: c.buffer,
+    ...(c.markup !== undefined ? { markup: { percent: c.markup.percent } } : {}),
     ...(c.endpoint !== undefined ? { endpoint: c.endpoint } : {}),
     ...(c.hotelCode !== undefined ? { hotelCode: c.hotelCode } : {}),
     ...(c.credentials !== undefined ? { credentials: c.credentials } : {}),

@@ -43,8 +43,18 @@ export interface ChannelConfig {
   roomTypes: Record<string, string>;
   ratePlans: Record<string, string>;
   buffer: { rooms: number };
-  /** Connector-specific settings (rate limits, batch sizes, markups), validated by the connector. */
+  /**
+   * Added to every price this channel is sent (a negative percent passes a commission on as a
+   * discount); see `applyMarkup` for the rounding. Reconciliation and rate parity expect it too.
+   */
+  markup?: ChannelMarkup;
+  /** Connector-specific settings (rate limits, batch sizes), validated by the connector. */
   settings?: Record<string, unknown>;
+}
+
+/** A percentage as a decimal string ("12.5", "-3"); above -100, so a price never drops to zero. */
+export interface ChannelMarkup {
+  percent: string;
 }
 
 /** A night of a stay: `rooms` rooms of a room type on one date. */

@@ -91,7 +91,8 @@ export async function upsertProperty(trx: DbHandle, property: Property): Promise
       endpoint: c.endpoint ?? null,
       critical: c.critical,
       buffer_rooms: c.buffer.rooms,
-      config: JSON.stringify({ hotelCode: c.hotelCode, credentials: c.credentials, settings: c.settings }),
+      // The markup lives here so that changing it alone counts as a change and re-sends the prices.
+      config: JSON.stringify({ hotelCode: c.hotelCode, credentials: c.credentials, settings: c.settings, markup: c.markup }),
     })),
     'channel',
     changes,
@@ -142,7 +143,7 @@ async function syncRows(
     const diffs = Object.keys(row)
       .filter((k) => k !== 'code' && k !== 'parent_id' && normalise(old[k]) !== normalise(row[k]))
       // Channel config holds credentials: say that it changed, never what it holds.
-      .map((k) => (k === 'config' ? 'settings or credentials changed' : `${k} ${normalise(old[k])} → ${normalise(row[k])}`));
+      .map((k) => (k === 'config' ? 'settings, credentials or markup changed' : `${k} ${normalise(old[k])} → ${normalise(row[k])}`));
     if (!old.active) diffs.unshift('reactivated');
     if (diffs.length > 0) changes.push(`changed ${label} ${row.code}: ${diffs.join(', ')}`);
     await trx(table).where({ id: old.id }).update({ ...row, active: true });
