@@ -11,6 +11,7 @@ import { bookingsRouter } from './bookings-router';
 import { operationsRouter } from './operations-router';
 import { authenticate } from './auth';
 import { healthRouter, type Pingable } from './health-router';
+import type { Readiness } from './readiness';
 import { icalRouter } from './ical-router';
 import { createApiMetrics, type ApiMetrics } from './metrics';
 import { registerLedgerGauges } from './ledger-metrics';
@@ -28,6 +29,8 @@ export interface AppDeps {
   /** Payment providers for direct bookings, by name; the sandbox provider when not given. */
   payments?: ReadonlyMap<string, PaymentProvider>;
   paymentTimeoutMs?: number;
+  /** Flipped to draining at shutdown, so /readyz turns 503 before the listener closes. */
+  readiness?: Readiness;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -52,7 +55,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  app.use(healthRouter(deps.db, metrics, deps.redis));
+  app.use(healthRouter(deps.db, metrics, deps.redis, deps.readiness));
   app.use(otaRouter(deps.db, { logger: deps.logger, metrics, maxBody: deps.maxBody ?? '5mb' }));
   app.use(alpineBitsRouter(deps.db, { logger: deps.logger, metrics, maxBody: deps.maxBody ?? '5mb' }));
   app.use(express.json({ limit: deps.maxBody ?? '5mb', type: ['application/json', 'application/*+json'] }));
