@@ -3,6 +3,7 @@ import { ValidationError, type FieldError } from './errors';
 import { isValidTimeZone } from './dates';
 import { currencyDecimals, decimalPlaces, isDecimalString, isKnownCurrency, toScaled } from './money';
 import type { ChannelConfig, Property, RatePlan } from './property';
+import { checkPricing, pricingDocumentSchema, toPricingRules } from './pricing-document';
 
 const CODE = /^[A-Za-z0-9_.-]{1,32}$/;
 const code = z.string().regex(CODE, 'must be 1-32 letters, digits, "_", "." or "-"');
@@ -55,6 +56,8 @@ export const propertyDocumentSchema = z.object({
       }),
     )
     .default([]),
+  /** Pricing rules (core/pricing-document.ts); absent: channels get the pushed rates as they are. */
+  pricing: pricingDocumentSchema.optional(),
 });
 
 export type PropertyDocument = z.input<typeof propertyDocumentSchema>;
@@ -124,6 +127,12 @@ export function parsePropertyDocument(input: unknown): Property {
     }
   });
 
+  if (doc.pricing) {
+    errors.push(
+      ...checkPricing(doc.pricing, { roomTypes: roomCodes, ratePlans: new Set(planByCode.keys()), currency: doc.currency, currencyDecimals: decimals }),
+    );
+  }
+
   if (errors.length > 0) throw new ValidationError(errors);
 
   const ratePlans: RatePlan[] = doc.ratePlans.map((p) => ({
@@ -154,6 +163,7 @@ export function parsePropertyDocument(input: unknown): Property {
     roomTypes: doc.roomTypes.map((r) => ({ code: r.code, name: r.name ?? r.code, rooms: r.rooms, maxOccupancy: r.maxOccupancy })),
     ratePlans,
     channels,
+    ...(doc.pricing ? { pricing: toPricingRules(doc.pricing) } : {}),
   };
 }
 
@@ -190,5 +200,6 @@ export function toPropertyDocument(property: Property): PropertyDocument {
     roomTypes: property.roomTypes.map((r) => ({ ...r })),
     ratePlans: property.ratePlans.map((p) => ({ ...p })),
     channels: property.channels.map((c) => ({ ...c })),
+    ...(property.pricing ? { pricing: property.pricing } : {}),
   };
 }

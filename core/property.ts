@@ -1,4 +1,5 @@
 import type { IsoDate } from './dates';
+import type { PricingRules } from './pricing';
 
 /** A property as the ledger knows it: the parsed, validated property document. */
 export interface Property {
@@ -9,6 +10,8 @@ export interface Property {
   roomTypes: RoomType[];
   ratePlans: RatePlan[];
   channels: ChannelConfig[];
+  /** Rules that turn a pushed rate into the price channels are sent; absent means none. */
+  pricing?: PricingRules;
 }
 
 export interface RoomType {
