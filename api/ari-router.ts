@@ -5,6 +5,7 @@ import { applyAriBatch } from '../services/ari-service';
 import { requireProperty } from '../services/property-service';
 import { authorize } from './auth';
 import type { ApiMetrics } from './metrics';
+import type { AriBatchResultBody, LedgerViewBody } from './response-schemas';
 import { ledgerViewQuerySchema, parseIdempotencyKey, parseQuery } from './schemas';
 
 export function ariRouter(db: Db, metrics: ApiMetrics): Router {
@@ -18,7 +19,7 @@ export function ariRouter(db: Db, metrics: ApiMetrics): Router {
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     });
     metrics.ariCellsApplied.inc({ property: req.params.code }, result.cells);
-    res.json(result);
+    res.json(result satisfies AriBatchResultBody);
   });
 
   router.get('/v1/properties/:code/ari', async (req, res) => {
@@ -26,7 +27,7 @@ export function ariRouter(db: Db, metrics: ApiMetrics): Router {
     const query = parseQuery(ledgerViewQuerySchema, req.query);
     const stored = await requireProperty(db, req.params.code);
     const days = await readLedgerView(db, stored, query);
-    res.json({ property: stored.property.code, currency: stored.property.currency, timezone: stored.property.timezone, from: query.from, to: query.to, days });
+    res.json({ property: stored.property.code, currency: stored.property.currency, timezone: stored.property.timezone, from: query.from, to: query.to, days } satisfies LedgerViewBody);
   });
 
   return router;

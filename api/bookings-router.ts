@@ -7,6 +7,7 @@ import type { Logger } from '../config/logger';
 import { createDirectBooking } from '../services/booking-service';
 import { requireProperty } from '../services/property-service';
 import { authorize } from './auth';
+import type { BookingBody } from './response-schemas';
 import { parseIdempotencyKey } from './schemas';
 
 export interface BookingsRouterDeps {
@@ -47,14 +48,15 @@ export function bookingsRouter(deps: BookingsRouterDeps): Router {
       channelBookingId: booking.source === 'direct' ? undefined : booking.external_ref,
       total: booking.total_amount !== null ? Number(booking.total_amount).toFixed(stored.currencyDecimals) : null,
       currency: booking.currency,
-      roomStays: booking.stays,
+      // jsonb written only by the booking services, in the shape the schema documents.
+      roomStays: booking.stays as BookingBody['roomStays'],
       paymentStatus: booking.payment_status,
       overbooked: booking.overbooked,
       pmsAcknowledged: booking.pms_acked_at !== null,
       createdAt: booking.created_at,
       updatedAt: booking.updated_at,
       ...(guest ? { guest } : {}),
-    });
+    } satisfies BookingBody);
   });
 
   return router;

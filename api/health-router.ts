@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Db } from '../db/connection';
 import { pendingMigrations } from '../db/migration-status';
 import type { ApiMetrics } from './metrics';
+import type { HealthBody } from './response-schemas';
 import { Readiness } from './readiness';
 
 export interface Pingable {
@@ -37,7 +38,7 @@ export function healthRouter(db: Db, metrics: ApiMetrics, redis?: Pingable, read
         : Promise.resolve(),
     ]);
     const healthy = Object.values(checks).every((v) => v === 'ok');
-    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unavailable', checks });
+    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unavailable', checks } satisfies HealthBody);
   });
 
   // Readiness, not liveness: may this process take traffic now? Postgres answers with every

@@ -3,17 +3,25 @@ import { addYears, isIsoDate } from '../core/dates';
 import { ValidationError } from '../core/errors';
 import { zodIssuesToFieldErrors } from '../core/property-document';
 
-const isoDate = z.string().refine(isIsoDate, 'must be a date in YYYY-MM-DD form');
+// `format` only tells the OpenAPI document what the refinement checks; validation stays the refinement.
+const isoDate = z.string().refine(isIsoDate, 'must be a date in YYYY-MM-DD form').meta({ format: 'date' });
 
 export const ledgerViewQuerySchema = z
   .object({
-    from: isoDate,
-    to: isoDate,
-    roomType: z.string().min(1).optional(),
-    ratePlan: z.string().min(1).optional(),
+    from: isoDate.meta({ description: 'first night shown' }),
+    to: isoDate.meta({ description: 'last night shown (inclusive); at most 3 years after `from`' }),
+    roomType: z.string().min(1).optional().meta({ description: 'only this room type' }),
+    ratePlan: z.string().min(1).optional().meta({ description: 'only this rate plan' }),
   })
   .refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be before from' })
   .refine((q) => q.to < addYears(q.from, 3), { path: ['to'], message: 'a view may cover at most 3 years' });
+
+/** `POST …/reconciliation`: which nights and channels to compare; all channels over the next 365 nights by default. */
+export const reconciliationQuerySchema = z.object({
+  from: isoDate.optional().meta({ description: 'first night compared; today at the property by default' }),
+  to: isoDate.optional().meta({ description: 'last night compared (inclusive); `from` + 364 days by default' }),
+  channel: z.string().min(1).optional().meta({ description: 'only this channel' }),
+});
 
 export const idempotencyKeySchema = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII');
 
