@@ -15,6 +15,7 @@ import type { Readiness } from './readiness';
 import { icalRouter } from './ical-router';
 import { createApiMetrics, type ApiMetrics } from './metrics';
 import { registerLedgerGauges } from './ledger-metrics';
+import { openApiRouter } from './openapi-router';
 import { otaRouter } from './ota-router';
 import { problemHandler } from './problem';
 import { propertiesRouter } from './properties-router';
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRouter(deps.db, metrics, deps.redis, deps.readiness));
+  app.use(openApiRouter());
   app.use(otaRouter(deps.db, { logger: deps.logger, metrics, maxBody: deps.maxBody ?? '5mb' }));
   app.use(alpineBitsRouter(deps.db, { logger: deps.logger, metrics, maxBody: deps.maxBody ?? '5mb' }));
   app.use(express.json({ limit: deps.maxBody ?? '5mb', type: ['application/json', 'application/*+json'] }));
