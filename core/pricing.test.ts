@@ -1,0 +1,467 @@
+import fc from 'fast-check';
+import { parseAriBatch, planAriBatch } from './ari';
+import { WEEKDAYS, type Weekday } from './dates';
+import { ValidationError } from './errors';
+import { decimalPlaces, deriveAmount, toScaled } from './money';
+import {
+  endingProblem,
+  formatMinor,
+  NO_PRICING,
+  occupancyPercent,
+  planLineage,
+  priceCell,
+  pricingContext,
+  toMinor,
+  type PricingContext,
+  type PricingRule,
+  type PricingRules,
+} from './pricing';
+import { parsePropertyDocument, toPropertyDocument } from './property-document';
+import type { Property } from './property';
+
+const NOW = new Date('2027-01-15T12:00:00Z');
+const ctx = (over: Partial<PricingContext> = {}): PricingContext => ({
+  date: '2027-03-05', // a Friday
+  occupancy: { sold: 0, total: 20 },
+  daysBeforeArrival: 30,
+  ...over,
+});
+const rules = (list: PricingRule[], over: Partial<PricingRules> = {}): PricingRules => ({ ...NO_PRICING, rules: list, ...over });
+const price = (base: string, list: PricingRule[], c: Partial<PricingContext> = {}, over: Partial<PricingRules> = {}, decimals = 2) =>
+  priceCell(base, ctx(c), rules(list, over), decimals);
+
+const weekend: PricingRule = { name: 'Weekend', kind: 'weekday', when: { days: ['fri', 'sat'] }, factor: '1.10' };
+const highOccupancy: PricingRule = { name: 'High occupancy', kind: 'occupancy', when: { atLeastPercent: '80' }, factor: '1.15' };
+
+describe('priceCell', () => {
+  it('without rules sends the pushed rate unchanged', () => {
+    expect(price('129.00', [])).toEqual({ final: '129.00', floor: '90.30', ceiling: '387.00', steps: [], notApplied: [] });
+  });
+
+  it('multiplies matching rules in order, rounding half up at each step, and lists the others with the reason', () => {
+    const result = price('129.00', [weekend, highOccupancy, { name: 'Easter', kind: 'event', when: { from: '2027-03-26', to: '2027-03-29' }, factor: '1.5' }], {
+      occupancy: { sold: 16, total: 20 },
+    });
+    // 129.00 × 1.10 = 141.90; × 1.15 = 163.185 → 163.19
+    expect(result.steps.map((s) => [s.kind, s.amount, s.label])).toEqual([
+      ['rule', '141.90', 'Weekend (weekday fri)'],
+      ['rule', '163.19', 'High occupancy (occupancy 16/20 = 80% ≥ 80%)'],
+    ]);
+    expect(result.final).toBe('163.19');
+    expect(result.notApplied).toEqual([{ rule: 'Easter', ruleKind: 'event', reason: 'event 2027-03-26…2027-03-29, not 2027-03-05' }]);
+  });
+
+  it.each([
+    ['03-01', '05-31', '2027-03-05', true],
+    ['03-06', '05-31', '2027-03-05', false],
+    ['12-15', '01-10', '2027-01-03', true], // wraps the year end
+    ['12-15', '01-10', '2027-12-31', true],
+    ['12-15', '01-10', '2027-06-01', false],
+    ['02-29', '02-29', '2028-02-29', true],
+  ])('season %s…%s on %s applies: %s', (from, to, date, applies) => {
+    const result = price('100.00', [{ name: 'S', kind: 'season', when: { from, to }, factor: '2' }], { date });
+    expect(result.final).toBe(applies ? '200.00' : '100.00');
+  });
+
+  it.each([
+    [{ atLeastPercent: '80' }, 15, 20, false],
+    [{ atLeastPercent: '80' }, 16, 20, true],
+    [{ atLeastPercent: '33.33' }, 1, 3, true], // 33.333… ≥ 33.33, decided exactly
+    [{ atLeastPercent: '33.34' }, 1, 3, false],
+    [{ belowPercent: '50' }, 10, 20, false],
+    [{ atLeastPercent: '50', belowPercent: '80' }, 10, 20, true],
+    [{ atLeastPercent: '0' }, 0, 0, false], // nothing allotted: no occupancy to judge
+  ])('occupancy %j at %i/%i applies: %s', (when, sold, total, applies) => {
+    const result = price('100.00', [{ name: 'O', kind: 'occupancy', when, factor: '2' }], { occupancy: { sold, total } });
+    expect(result.final).toBe(applies ? '200.00' : '100.00');
+  });
+
+  it.each([
+    [{ maxDays: 3 }, 0, true],
+    [{ maxDays: 3 }, 3, true],
+    [{ maxDays: 3 }, 4, false],
+    [{ minDays: 60 }, 59, false],
+    [{ minDays: 60, maxDays: 90 }, 90, true],
+  ])('booking window %j at %i days applies: %s', (when, days, applies) => {
+    const result = price('100.00', [{ name: 'B', kind: 'booking-window', when, factor: '0.8' }], { daysBeforeArrival: days });
+    expect(result.final).toBe(applies ? '80.00' : '100.00');
+  });
+
+  it('scopes rules to room types and to plans together with the plans derived from them', () => {
+    const property = parsePropertyDocument(chainDocument());
+    const barOnly: PricingRule = { ...weekend, ratePlans: ['BAR'] };
+    const sglOnly: PricingRule = { ...weekend, name: 'Single', roomTypes: ['SGL'] };
+    const at = (ratePlan: string, roomType = 'DBL') =>
+      priceCell('100.00', pricingContext(property, { roomType, ratePlan, date: '2027-03-05' }, { sold: 0, total: 20 }, '2027-03-01'), rules([barOnly, sglOnly]), 2);
+    expect(at('RACK').final).toBe('100.00'); // BAR's parent: not in scope
+    expect(at('BAR').final).toBe('110.00');
+    expect(at('NRF').final).toBe('110.00'); // derived from BAR: in scope
+    expect(at('RACK', 'SGL').final).toBe('110.00');
+    expect(at('RACK').notApplied).toEqual([]); // out-of-scope rules are not this cell's business
+  });
+
+  it('clamps to the floor and the ceiling and says which', () => {
+    const cheap = price('100.00', [{ name: 'Fire sale', kind: 'weekday', when: { days: ['fri'] }, factor: '0.10' }]);
+    expect(cheap.steps.map((s) => [s.kind, s.amount])).toEqual([
+      ['rule', '10.00'],
+      ['floor', '70.00'],
+    ]);
+    const dear = price('100.00', [{ ...weekend, factor: '9' }], {}, { ceilingPercent: '250' });
+    expect(dear.steps.at(-1)).toMatchObject({ kind: 'ceiling', amount: '250.00', label: 'ceiling 250% of 100.00' });
+    // The floor rounds up and the ceiling down, so neither is ever crossed by a cent.
+    expect(price('99.99', [{ ...weekend, factor: '0.1' }]).final).toBe('70.00'); // 69.993
+    expect(price('99.99', [{ ...weekend, factor: '5' }]).final).toBe('299.97'); // 299.97 exactly
+    expect(price('33.33', [{ ...weekend, factor: '5' }], {}, { ceilingPercent: '133.3' }).final).toBe('44.42'); // 44.42889
+  });
+
+  it.each([
+    ['163.19', '.99', '162.99'],
+    ['163.48', '.99', '162.99'],
+    ['163.49', '.99', '163.99'], // half way between 162.99 and 163.99: up
+    ['163.50', '.99', '163.99'], // a tie goes up
+    ['163.49', '.00', '163.00'],
+    ['163.50', '.00', '164.00'],
+    ['163.19', '9.99', '159.99'],
+    ['165.00', '9.99', '169.99'],
+    ['0.40', '.99', '0.99'],
+  ])('%s with ending %s is %s', (amount, ending, expected) => {
+    expect(price(amount, [], {}, { rounding: { mode: 'ending', ending } }).final).toBe(expected);
+  });
+
+  it('rounds currencies without decimals to whole endings', () => {
+    const jpy = (amount: string, ending: string) => price(amount, [], {}, { rounding: { mode: 'ending', ending } }, 0).final;
+    expect(jpy('12345', '00')).toBe('12300');
+    expect(jpy('12345', '9')).toBe('12349');
+    expect(jpy('12343', '9')).toBe('12339');
+    expect(jpy('12344', '9')).toBe('12349'); // a tie goes up
+  });
+
+  it('lets the floor and the ceiling win over the price ending, and says so', () => {
+    // 100.00 × 0.1 → floor 70.00; the nearest .99 (69.99) is below it, so 70.99.
+    const floored = price('100.00', [{ ...weekend, factor: '0.1' }], {}, { rounding: { mode: 'ending', ending: '.99' } });
+    expect(floored.final).toBe('70.99');
+    expect(floored.steps.at(-1)).toEqual({
+      kind: 'rounding',
+      label: 'ending .99, within the floor',
+      amount: '70.99',
+      ending: '.99',
+      note: 'the nearest price ending in .99, 69.99, is below the floor 70.00',
+    });
+    // Ceiling 300.00: the nearest .99 (300.99) is above it, so 299.99.
+    expect(price('100.00', [{ ...weekend, factor: '3.009' }], {}, { rounding: { mode: 'ending', ending: '.99' } }).final).toBe('299.99');
+    // 0.20: floor 0.14, ceiling 0.60, no x.99 in between: the clamped amount stays.
+    const tiny = price('0.20', [], {}, { rounding: { mode: 'ending', ending: '.99' } });
+    expect(tiny.final).toBe('0.20');
+    expect(tiny.steps.at(-1)).toMatchObject({ label: 'ending .99 skipped', note: expect.stringContaining('no price ending in .99') });
+  });
+
+  it('checks endings against the currency', () => {
+    expect(endingProblem('.99', 2)).toBeUndefined();
+    expect(endingProblem('9.99', 2)).toBeUndefined();
+    expect(endingProblem('.999', 2)).toMatch(/more than 2 decimals/);
+    expect(endingProblem('.99', 0)).toMatch(/no decimals/);
+    expect(endingProblem('99', 0)).toBeUndefined();
+    expect(endingProblem('', 2)).toMatch(/must look like/);
+    expect(() => price('1.00', [], {}, { rounding: { mode: 'ending', ending: 'x' } })).toThrow(RangeError);
+  });
+
+  it('reads occupancy as a percentage with one decimal', () => {
+    expect(occupancyPercent(16, 20)).toBe('80');
+    expect(occupancyPercent(1, 3)).toBe('33.3');
+    expect(occupancyPercent(2, 3)).toBe('66.7');
+    expect(occupancyPercent(0, 0)).toBe('0');
+  });
+});
+
+// ---- property tests (issue 7, acceptance 1) ----
+
+const DECIMALS = [0, 2, 3] as const;
+const decimalString = (maxUnits: number, scale: number) => fc.integer({ min: 0, max: maxUnits }).map((n) => formatMinor(BigInt(n), scale));
+const factorArb = fc.integer({ min: 1, max: 500_000 }).map((n) => formatMinor(BigInt(n), 5)); // 0.00001 … 5.00000
+const weekdaysArb = fc.uniqueArray(fc.constantFrom<Weekday>(...WEEKDAYS), { minLength: 1, maxLength: 7 });
+const monthDayArb = fc.date({ min: new Date('2024-01-01T00:00:00Z'), max: new Date('2024-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(5, 10));
+const dateArb = fc.date({ min: new Date('2027-01-01T00:00:00Z'), max: new Date('2029-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+
+const ruleArb: fc.Arbitrary<PricingRule> = fc.oneof(
+  fc.record({ name: fc.constant('season'), kind: fc.constant('season' as const), when: fc.record({ from: monthDayArb, to: monthDayArb }), factor: factorArb }),
+  fc.record({ name: fc.constant('weekday'), kind: fc.constant('weekday' as const), when: fc.record({ days: weekdaysArb }), factor: factorArb }),
+  fc.record({
+    name: fc.constant('occupancy'),
+    kind: fc.constant('occupancy' as const),
+    when: fc.record({ atLeastPercent: decimalString(10_000, 2) }),
+    factor: factorArb,
+  }),
+  fc.record({
+    name: fc.constant('window'),
+    kind: fc.constant('booking-window' as const),
+    when: fc.record({ maxDays: fc.integer({ min: 0, max: 400 }) }),
+    factor: factorArb,
+  }),
+  fc.record({
+    name: fc.constant('event'),
+    kind: fc.constant('event' as const),
+    when: fc.tuple(dateArb, dateArb).map(([a, b]) => (a <= b ? { from: a, to: b } : { from: b, to: a })),
+    factor: factorArb,
+  }),
+);
+
+const contextArb: fc.Arbitrary<PricingContext> = fc
+  .record({ date: dateArb, total: fc.integer({ min: 0, max: 500 }), soldShare: fc.double({ min: 0, max: 1, noNaN: true }), days: fc.integer({ min: 0, max: 500 }) })
+  .map(({ date, total, soldShare, days }) => ({ date, occupancy: { sold: Math.floor(total * soldShare), total }, daysBeforeArrival: days }));
+
+const pricingArb = (decimals: number): fc.Arbitrary<PricingRules> =>
+  fc.record({
+    floorPercent: decimalString(10_000, 2), // 0 … 100
+    ceilingPercent: fc.integer({ min: 10_000, max: 100_000 }).map((n) => formatMinor(BigInt(n), 2)), // 100 … 1000
+    rounding:
+      decimals === 0
+        ? fc.constantFrom<PricingRules['rounding']>({ mode: 'currency' }, { mode: 'ending', ending: '9' }, { mode: 'ending', ending: '00' })
+        : fc.constantFrom<PricingRules['rounding']>(
+            { mode: 'currency' },
+            { mode: 'ending', ending: '.' + '9'.repeat(decimals) },
+            { mode: 'ending', ending: '.' + '0'.repeat(decimals) },
+            { mode: 'ending', ending: '9.' + '9'.repeat(decimals) },
+          ),
+    rules: fc.array(ruleArb, { maxLength: 8 }),
+  });
+
+const caseArb = fc.constantFrom(...DECIMALS).chain((decimals) =>
+  fc.record({
+    decimals: fc.constant(decimals),
+    base: fc.integer({ min: 0, max: 100_000_000 }).map((n) => formatMinor(BigInt(n), decimals)),
+    pricing: pricingArb(decimals),
+    ctx: contextArb,
+  }),
+);
+
+describe('priceCell (properties)', () => {
+  it('never goes below the floor nor above the ceiling, never has more decimals than the currency, and the steps add up', () => {
+    fc.assert(
+      fc.property(caseArb, ({ decimals, base, pricing, ctx: c }) => {
+        const result = priceCell(base, c, pricing, decimals);
+        const final = toScaled(result.final);
+        // Exact bounds: final × 100 between base × floor% and base × ceiling%.
+        expect(final * 100n * 10n ** 8n >= toScaled(base) * toScaled(pricing.floorPercent)).toBe(true);
+        expect(final * 100n * 10n ** 8n <= toScaled(base) * toScaled(pricing.ceilingPercent)).toBe(true);
+        expect(decimalPlaces(result.final)).toBe(decimals);
+        expect(result.steps.at(-1)?.amount ?? formatMinor(toMinor(base, decimals), decimals)).toBe(result.final);
+        for (const step of result.steps) expect(decimalPlaces(step.amount)).toBe(decimals);
+        if (pricing.rounding.mode === 'ending') {
+          const skipped = result.steps.some((s) => s.kind === 'rounding' && s.label.endsWith('skipped'));
+          // The generated endings carry exactly the currency's decimals, so digits line up: 162.99 → 16299 ≡ 99.
+          const digits = pricing.rounding.ending.replace('.', '');
+          if (!skipped) expect(BigInt(result.final.replace('.', '')) % 10n ** BigInt(digits.length)).toBe(BigInt(digits));
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('is monotonic in the base: a higher pushed rate never gives a lower price', () => {
+    fc.assert(
+      fc.property(caseArb, fc.integer({ min: 0, max: 10_000_000 }), ({ decimals, base, pricing, ctx: c }, raise) => {
+        const higher = formatMinor(toMinor(base, decimals) + BigInt(raise), decimals);
+        expect(toScaled(priceCell(higher, c, pricing, decimals).final) >= toScaled(priceCell(base, c, pricing, decimals).final)).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+// ---- derived chains: NRF ← BAR ← RACK ----
+
+function chainDocument(adjust: { bar?: object; nrf?: object } = {}) {
+  return {
+    code: 'AMS01',
+    name: 'Canal House',
+    timezone: 'Europe/Amsterdam',
+    currency: 'EUR',
+    roomTypes: [
+      { code: 'DBL', rooms: 20 },
+      { code: 'SGL', rooms: 5 },
+    ],
+    ratePlans: [
+      { code: 'RACK', roomTypes: ['DBL', 'SGL'] },
+      { code: 'BAR', derivedFrom: 'RACK', adjust: adjust.bar ?? { percent: -10 } },
+      { code: 'NRF', derivedFrom: 'BAR', adjust: adjust.nrf ?? { percent: -10 } },
+    ],
+  };
+}
+
+const adjustArb = fc.oneof(
+  fc.integer({ min: -9000, max: 9000 }).map((n) => ({ percent: formatMinor(BigInt(n), 2) })),
+  fc.integer({ min: -5000, max: 5000 }).map((n) => ({ amount: formatMinor(BigInt(n), 2) })),
+);
+
+function pushRack(property: Property, rate: string): Map<string, string> {
+  const plan = planAriBatch(property, parseAriBatch({ updates: [{ roomType: 'DBL', ratePlan: 'RACK', from: '2027-03-05', to: '2027-03-05', rate }] }), NOW);
+  return new Map(plan.rates.map((r) => [r.ratePlan, r.amount as string]));
+}
+
+describe('derived chains (NRF ← BAR ← RACK)', () => {
+  it('gives the explain example: RACK 200.00 → BAR −10% = 180.00 → NRF −10% = 162.00', () => {
+    const property = parsePropertyDocument(chainDocument());
+    expect(Object.fromEntries(pushRack(property, '200.00'))).toEqual({ RACK: '200.00', BAR: '180.00', NRF: '162.00' });
+    expect(planLineage(property, 'NRF')).toEqual(['NRF', 'BAR', 'RACK']);
+  });
+
+  it('a parent change re-derives every child from its own parent, consistently and monotonically, and the channel prices follow', () => {
+    fc.assert(
+      fc.property(
+        adjustArb,
+        adjustArb,
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.integer({ min: 0, max: 10_000_000 }),
+        pricingArb(2),
+        contextArb,
+        (bar, nrf, a, b, pricing, c) => {
+          const property = parsePropertyDocument(chainDocument({ bar, nrf }));
+          const [low, high] = a <= b ? [a, b] : [b, a];
+          let before: Map<string, string>;
+          let after: Map<string, string>;
+          try {
+            before = pushRack(property, formatMinor(BigInt(low), 2));
+            after = pushRack(property, formatMinor(BigInt(high), 2));
+          } catch (e) {
+            // A fixed amount off a small parent would go negative: refused as a whole, never half applied.
+            expect(e).toBeInstanceOf(ValidationError);
+            expect((e as ValidationError).errors[0]?.detail).toMatch(/would be negative/);
+            return;
+          }
+          for (const rates of [before, after]) {
+            expect([...rates.keys()]).toEqual(['RACK', 'BAR', 'NRF']);
+            expect(rates.get('BAR')).toBe(deriveAmount(rates.get('RACK') as string, bar as { percent: string }, 2));
+            expect(rates.get('NRF')).toBe(deriveAmount(rates.get('BAR') as string, nrf as { percent: string }, 2));
+          }
+          for (const planCode of ['RACK', 'BAR', 'NRF']) {
+            const was = before.get(planCode) as string;
+            const is = after.get(planCode) as string;
+            expect(toScaled(is) >= toScaled(was)).toBe(true);
+            const cellCtx = { ...c, roomType: 'DBL', ratePlans: planLineage(property, planCode) };
+            expect(toScaled(priceCell(is, cellCtx, pricing, 2).final) >= toScaled(priceCell(was, cellCtx, pricing, 2).final)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('restrictions flow down from a parent; a child may set its own, which does not climb up', () => {
+    const property = parsePropertyDocument(chainDocument());
+    const { rates } = planAriBatch(
+      property,
+      parseAriBatch({
+        updates: [
+          { roomType: 'DBL', ratePlan: 'RACK', from: '2027-03-05', to: '2027-03-05', minStay: 2 },
+          { roomType: 'DBL', ratePlan: 'BAR', from: '2027-03-05', to: '2027-03-05', minStay: 3 },
+        ],
+      }),
+      NOW,
+    );
+    expect(Object.fromEntries(rates.map((r) => [r.ratePlan, r.minStay]))).toEqual({ RACK: 2, BAR: 3, NRF: 3 });
+  });
+
+  it('refuses derivation cycles at import, exactly when the plans form one, naming the chain', () => {
+    const planCodes = ['P0', 'P1', 'P2', 'P3', 'P4'];
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.integer({ min: 0, max: planCodes.length - 1 }), { nil: undefined }), { minLength: 5, maxLength: 5 }), (parents) => {
+        const doc = {
+          ...chainDocument(),
+          ratePlans: planCodes.map((code, i) => {
+            const parent = parents[i];
+            return parent === undefined ? { code } : { code, derivedFrom: planCodes[parent], adjust: { percent: 1 } };
+          }),
+        };
+        const hasCycle = planCodes.some((_, start) => {
+          const seen = new Set<number>();
+          for (let at: number | undefined = start; at !== undefined; at = parents[at]) {
+            if (seen.has(at)) return true;
+            seen.add(at);
+          }
+          return false;
+        });
+        let error: unknown;
+        try {
+          parsePropertyDocument(doc);
+        } catch (e) {
+          error = e;
+        }
+        if (!hasCycle) return expect(error).toBeUndefined();
+        expect(error).toBeInstanceOf(ValidationError);
+        const cycles = (error as ValidationError).errors.filter((e) => e.detail.startsWith('derivation cycle: '));
+        expect(cycles.length).toBeGreaterThan(0);
+        for (const e of cycles) {
+          const chain = e.detail.slice('derivation cycle: '.length).split(' → ');
+          expect(chain[0]).toBe(chain.at(-1)); // closes on itself
+          expect(e.pointer).toBe(`/ratePlans/${planCodes.indexOf(chain[0] as string)}/derivedFrom`);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+// ---- the pricing section of the property document ----
+
+const withPricing = (pricing: unknown, currency = 'EUR') => ({ ...chainDocument(), currency, pricing });
+
+function pointersOf(doc: unknown): string[] {
+  try {
+    parsePropertyDocument(doc);
+  } catch (e) {
+    if (e instanceof ValidationError) return e.errors.map((x) => `${x.pointer}: ${x.detail}`);
+    throw e;
+  }
+  return [];
+}
+
+describe('pricing section', () => {
+  const full = {
+    floorPercent: 75,
+    ceilingPercent: '250',
+    rounding: { mode: 'ending', ending: '.99' },
+    rules: [
+      { name: 'Summer', kind: 'season', when: { from: '06-15', to: '08-31' }, factor: 1.2 },
+      { name: 'Weekend', kind: 'weekday', when: { days: ['fri', 'sat'] }, factor: '1.10', roomTypes: ['DBL'] },
+      { name: 'Busy', kind: 'occupancy', when: { atLeastPercent: 80 }, factor: '1.15', ratePlans: ['BAR'] },
+      { name: 'Last minute', kind: 'booking-window', when: { maxDays: 3 }, factor: '0.9' },
+      { name: 'Kings Day', kind: 'event', when: { from: '2027-04-26', to: '2027-04-27' }, factor: '1.5' },
+    ],
+  };
+
+  it('parses into decimal strings with defaults, and survives the trip through the stored document', () => {
+    const property = parsePropertyDocument(withPricing(full));
+    expect(property.pricing).toMatchObject({ floorPercent: '75', ceilingPercent: '250', rounding: { mode: 'ending', ending: '.99' } });
+    expect(property.pricing?.rules[0]).toEqual({ name: 'Summer', kind: 'season', when: { from: '06-15', to: '08-31' }, factor: '1.2' });
+    expect(parsePropertyDocument(toPropertyDocument(property))).toEqual(property);
+    expect(parsePropertyDocument(JSON.parse(JSON.stringify(toPropertyDocument(property))))).toEqual(property);
+    expect(parsePropertyDocument(withPricing({})).pricing).toEqual(NO_PRICING);
+    expect(parsePropertyDocument(chainDocument()).pricing).toBeUndefined();
+  });
+
+  it.each([
+    [{ floorPercent: 101 }, '/pricing/floorPercent: must be at most 100'],
+    [{ ceilingPercent: 99 }, '/pricing/ceilingPercent: must be at least 100'],
+    [{ rounding: { mode: 'ending', ending: '.999' } }, '/pricing/rounding/ending: has more than 2 decimals'],
+    [{ rules: [{ name: 'x', kind: 'moon', factor: 1 }] }, '/pricing/rules/0/kind: Invalid discriminator'],
+    [{ rules: [{ name: 'x', kind: 'weekday', when: { days: ['fri'] }, factor: 0 }] }, '/pricing/rules/0/factor: must be greater than 0'],
+    [{ rules: [{ name: 'x', kind: 'weekday', when: { days: ['fri'] }, factor: 1, ratePlans: ['PKG'] }] }, '/pricing/rules/0/ratePlans/0: unknown rate plan PKG'],
+    [{ rules: [{ name: 'x', kind: 'weekday', when: { days: ['fri'] }, factor: 1, roomTypes: ['QUAD'] }] }, '/pricing/rules/0/roomTypes/0: unknown room type QUAD'],
+    [{ rules: [{ name: 'x', kind: 'occupancy', when: { atleast: 80 }, factor: 1 }] }, '/pricing/rules/0/when: Unrecognized key: "atleast"'],
+    [{ rules: [{ name: 'x', kind: 'occupancy', when: {}, factor: 1 }] }, '/pricing/rules/0/when: give atLeastPercent, belowPercent or both'],
+    [{ rules: [{ name: 'x', kind: 'occupancy', when: { atLeastPercent: 80, belowPercent: 80 }, factor: 1 }] }, '/pricing/rules/0/when/belowPercent: must be above'],
+    [{ rules: [{ name: 'x', kind: 'booking-window', when: { minDays: 9, maxDays: 3 }, factor: 1 }] }, '/pricing/rules/0/when/maxDays: must not be below minDays'],
+    [{ rules: [{ name: 'x', kind: 'season', when: { from: '02-30', to: '03-01' }, factor: 1 }] }, '/pricing/rules/0/when/from: must be a day of the year'],
+    [{ rules: [{ name: 'x', kind: 'event', when: { from: '2027-05-02', to: '2027-05-01' }, factor: 1 }] }, '/pricing/rules/0/when/to: ends (2027-05-01) before it starts'],
+    [{ rules: [full.rules[0], full.rules[0]] }, '/pricing/rules/1/name: duplicate rule name Summer'],
+    [{ extra: 1 }, '/pricing: Unrecognized key: "extra"'],
+  ])('refuses %j (%s)', (pricing, expected) => {
+    expect(pointersOf(withPricing(pricing)).join('\n')).toContain(expected);
+  });
+
+  it('refuses a cents ending for a currency without cents', () => {
+    expect(pointersOf(withPricing({ rounding: { mode: 'ending', ending: '.99' } }, 'JPY')).join('\n')).toContain(
+      '/pricing/rounding/ending: this currency has no decimals',
+    );
+  });
+});
