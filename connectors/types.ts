@@ -1,6 +1,7 @@
 import type { ChannelView } from '../core/channel-view';
 import type { IsoDate } from '../core/dates';
 import type { ChannelConfig, Property } from '../core/property';
+import type { ChannelReservation } from '../core/reservation-message';
 
 /** Everything a connector needs to talk to one channel of one property. */
 export interface ChannelContext {
@@ -17,6 +18,17 @@ export interface ChannelCapabilities {
   requestsPerSecond: number;
   /** Whether `readAri` returns the channel's own current view (for reconciliation). */
   canReadAri: boolean;
+  /** Whether `readBookings` can ask this channel for its bookings (absent: it cannot). */
+  canReadBookings?: boolean;
+  /** Whether `readSoldCounts` can ask this PMS for its sold counts (absent: it cannot). */
+  canReadSoldCounts?: boolean;
+}
+
+/** Rooms a PMS counts as sold through the hub for one of its room types on one night, in the PMS's codes. */
+export interface PmsSoldCount {
+  roomType: string;
+  date: IsoDate;
+  sold: number;
 }
 
 export interface PushResult {
@@ -40,6 +52,13 @@ export interface ChannelConnector {
   pushAri(context: ChannelContext, changes: ChannelView): Promise<PushResult>;
   /** The channel's own current view for a range, in Tidewater codes, where the channel has one. */
   readAri?(context: ChannelContext, range: { from: IsoDate; to: IsoDate }): Promise<ChannelView>;
+  /**
+   * The channel's bookings as it holds them now, whose stay touches the range (`to` inclusive), in
+   * the channel's own codes; cancelled ones included. Read-only: nothing is acknowledged.
+   */
+  readBookings?(context: ChannelContext, range: { from: IsoDate; to: IsoDate }): Promise<ChannelReservation[]>;
+  /** A PMS's rooms sold through the hub per room type and night over the range, in the PMS's codes. */
+  readSoldCounts?(context: ChannelContext, range: { from: IsoDate; to: IsoDate }): Promise<PmsSoldCount[]>;
   /** Delivers a booking (new, modified or cancelled) to a PMS; resolves with the PMS's own reference = its acknowledgement. */
   deliverReservation?(context: ChannelContext, booking: ReservationDelivery): Promise<{ pmsReference: string }>;
 }

@@ -6,6 +6,7 @@ import { renderHotelRateAmountNotif } from '../../mappers/opentravel/hotel-rate-
 import { readOtaResponse } from '../../mappers/opentravel/response';
 import { toChannelRuns } from '../shared/ari-runs';
 import { deliveryOptions, sendWithRetry } from '../http-delivery';
+import { readReservationExport } from './ota-xml-reservations';
 import { ChannelRejectedError, type ChannelCapabilities, type ChannelConnector, type ChannelContext, type PushResult } from '../types';
 
 /** Most AvailStatusMessage / RateAmountMessage elements per request; OTAs commonly cap requests near here. */
@@ -27,8 +28,12 @@ export function otaXmlConnector(type: 'ota-xml' | 'gds' = 'ota-xml'): ChannelCon
         maxCellsPerMessage: typeof s.maxCellsPerMessage === 'number' ? s.maxCellsPerMessage : DEFAULT_MAX_CELLS,
         requestsPerSecond: typeof s.requestsPerSecond === 'number' ? s.requestsPerSecond : 10,
         canReadAri: false,
+        // Where Tidewater pulls reservations with OTA_ReadRQ, the same endpoint answers the export
+        // reconciliation reads; channels that push their bookings may say so with readBookings.
+        canReadBookings: type === 'ota-xml' && (s.pullReservations === true || s.readBookings === true),
       };
     },
+    readBookings: readReservationExport,
     async pushAri(context: ChannelContext, changes: ChannelView): Promise<PushResult> {
       const { channel, property } = context;
       const hotelCode = channel.hotelCode ?? property.code;

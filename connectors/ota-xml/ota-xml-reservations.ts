@@ -1,4 +1,7 @@
+import { addDays, type IsoDate } from '../../core/dates';
 import type { ChannelReservation } from '../../core/reservation-message';
+import { compareRevisions } from '../../core/revision';
+import { MAX_STAY_NIGHTS } from '../../core/stay';
 import { toOtaErrors } from '../../mappers/opentravel/response';
 import { readResRetrieveRS, type ResRetrieveRSMessage } from '../../mappers/opentravel/res-retrieve-rs';
 import { renderReadRQ } from '../../mappers/opentravel/read-rq';
@@ -28,6 +31,50 @@ export async function readReservationPage(context: ChannelContext, moreDataEchoT
     throw new ChannelRejectedError(`OTA refused the read: ${page.errors.map((e) => e.text ?? e.code ?? e.type).join('; ')}`, 200);
   }
   return page;
+}
+
+/** A channel that keeps answering "more" forever must not keep reconciliation reading forever. */
+const MAX_EXPORT_PAGES = 1000;
+
+/**
+ * The channel's bookings whose stay touches the range, as it holds them now (cancelled ones too):
+ * an OTA_ReadRQ with SelectionType="All" is the OpenTravel form of an extranet's reservation
+ * export, answered with the same OTA_ResRetrieveRS (and read with the same mapper) as the pull.
+ * Nothing is confirmed afterwards, so the pull loop's Undelivered queue is left exactly as it was.
+ *
+ * OpenTravel selects by arrival or departure date, not by "stays on these nights". Arrivals from
+ * MAX_STAY_NIGHTS before the range up to its last night include every stay Tidewater can hold that
+ * touches it; the ones that ended before the range are dropped here.
+ */
+export async function readReservationExport(context: ChannelContext, range: { from: IsoDate; to: IsoDate }): Promise<ChannelReservation[]> {
+  const { channel, property } = context;
+  const latest = new Map<string, ChannelReservation>();
+  let token: string | undefined;
+  for (let page = 0; ; page++) {
+    if (page >= MAX_EXPORT_PAGES) throw new ChannelRejectedError(`the reservation export of ${channel.code} did not end after ${MAX_EXPORT_PAGES} pages`);
+    const xml = renderReadRQ({
+      hotelCode: channel.hotelCode ?? property.code,
+      selection: { start: addDays(range.from, -MAX_STAY_NIGHTS), end: range.to, dateType: 'ArrivalDate', selectionType: 'All' },
+      maxResponses: typeof channel.settings?.pageSize === 'number' ? channel.settings.pageSize : 50,
+      ...(token !== undefined ? { moreDataEchoToken: token } : {}),
+    });
+    // An incomplete export would show bookings as missing on the channel: fail rather than guess.
+    const answer = readResRetrieveRS(await post(context, xml));
+    if (answer.status === 'errors') {
+      throw new ChannelRejectedError(`OTA refused the reservation export: ${answer.errors.map((e) => e.text ?? e.code ?? e.type).join('; ')}`, 200);
+    }
+    for (const r of answer.reservations) {
+      const known = latest.get(r.channelReservationId);
+      if (!known || compareRevisions(r.revision, known.revision) >= 0) latest.set(r.channelReservationId, r);
+    }
+    if (!answer.more) break;
+    // Without a token the channel expects the same request again, which for an export never ends.
+    if (answer.moreDataEchoToken === undefined || answer.moreDataEchoToken === token) {
+      throw new ChannelRejectedError(`the reservation export of ${channel.code} says more follow but gives no new MoreDataEchoToken`);
+    }
+    token = answer.moreDataEchoToken;
+  }
+  return [...latest.values()].filter((r) => r.roomStays.length === 0 || r.roomStays.some((s) => s.checkIn <= range.to && s.checkOut > range.from));
 }
 
 export interface PageOutcome {
