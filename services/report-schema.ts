@@ -18,6 +18,33 @@ export const channelReportSchema = z.object({
   bufferRooms: z.number().int().min(0),
 });
 
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/);
+
+/** Rate parity over the next nights: the same room, plan and night priced differently across channels, after each channel's markup. */
+export const rateParitySchema = z.object({
+  tolerancePercent: z.number().min(0),
+  window: z.object({ from: isoDate, to: isoDate }),
+  checked: z.number().int().min(0),
+  violations: z.array(
+    z.object({
+      roomType: z.string(),
+      ratePlan: z.string(),
+      date: isoDate,
+      prices: z.array(z.object({ channel: z.string(), shown: decimal, normalized: decimal })),
+      spreadPercent: z.number().min(0).nullable(),
+    }),
+  ),
+  channels: z.array(
+    z.object({
+      channel: z.string(),
+      source: z.enum(['channel', 'acknowledged']),
+      markupPercent: decimal.nullable(),
+      error: z.string().optional(),
+    }),
+  ),
+});
+
 export const propertyReportSchema = z.object({
   property: z.string(),
   generatedAt: z.string(),
@@ -31,6 +58,7 @@ export const propertyReportSchema = z.object({
       violations: z.array(z.object({ property: z.string(), roomType: z.string(), date: z.string(), ledgerRooms: z.number().int(), bookedRooms: z.number().int() })),
     })
     .optional(),
+  rateParity: rateParitySchema,
 });
 
 export const reportDocumentSchema = z.array(propertyReportSchema);

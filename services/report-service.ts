@@ -1,6 +1,9 @@
 import type { Db } from '../db/connection';
 import { checkSoldInvariant, type InvariantViolation } from '../db/invariants-repo';
+import { findProperty } from '../db/properties-repo';
+import type { ChannelConnector } from '../connectors/types';
 import { parseSafetyBuffer } from '../queues/channel-health';
+import { checkRateParity, validateParityOptions, type RateParityReport } from './rate-parity-service';
 
 export interface ChannelReport {
   channel: string;
@@ -27,10 +30,27 @@ export interface PropertyReport {
   openIncidents: Array<{ id: number; kind: string; channel: string | null; openedAt: string; details: unknown }>;
   manualRecoveryBookings: Array<{ id: string; source: string; createdAt: string; total: string | null; currency: string | null }>;
   invariant?: { ok: boolean; violations: InvariantViolation[] };
+  rateParity: RateParityReport;
+}
+
+export interface ReportOptions {
+  property?: string;
+  check?: boolean;
+  /** Nights compared for rate parity, from today at each property (default 30). */
+  parityDays?: number;
+  /** Decimal string, percent of the lowest price (default "0.5"). */
+  parityTolerancePercent?: string;
+  connectors?: ReadonlyMap<string, ChannelConnector>;
 }
 
 /** What an operator or revenue manager needs to see first, per property. */
-export async function buildReport(db: Db, options: { property?: string; check?: boolean } = {}): Promise<PropertyReport[]> {
+export async function buildReport(db: Db, options: ReportOptions = {}): Promise<PropertyReport[]> {
+  const parity = {
+    ...(options.parityDays !== undefined ? { days: options.parityDays } : {}),
+    ...(options.parityTolerancePercent !== undefined ? { tolerancePercent: options.parityTolerancePercent } : {}),
+    ...(options.connectors !== undefined ? { connectors: options.connectors } : {}),
+  };
+  validateParityOptions(parity);
   const properties = await db('properties')
     .modify((q) => {
       if (options.property !== undefined) q.where({ code: options.property });
@@ -61,6 +81,9 @@ export async function buildReport(db: Db, options: { property?: string; check?: 
       .orderBy('created_at')
       .select<Array<{ id: string; source: string; created_at: Date; total_amount: string | null; currency: string | null }>>('id', 'source', 'created_at', 'total_amount', 'currency');
     const safety = parseSafetyBuffer(p.safety_buffer_rooms);
+    const stored = await findProperty(db, p.code);
+    if (!stored) continue; // deleted since the list was read
+    const rateParity = await checkRateParity(db, stored, parity);
     const num = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
     const report: PropertyReport = {
       property: p.code,
@@ -84,6 +107,7 @@ export async function buildReport(db: Db, options: { property?: string; check?: 
       })),
       openIncidents: incidents.map((i) => ({ id: i.id, kind: i.kind, channel: i.channel, openedAt: i.opened_at.toISOString(), details: i.details })),
       manualRecoveryBookings: manual.map((m) => ({ id: m.id, source: m.source, createdAt: m.created_at.toISOString(), total: m.total_amount, currency: m.currency })),
+      rateParity,
     };
     if (options.check) {
       const violations = await checkSoldInvariant(db, p.code);
