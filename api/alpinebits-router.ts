@@ -60,7 +60,7 @@ export function alpineBitsRouter(db: Db, options: AlpineBitsRouterOptions): Rout
           authorize(res, propertyCode, roles);
         },
       },
-      { maxBytes, maxBodyLabel: options.maxBody, logger: options.logger },
+      { maxBytes, maxBodyLabel: options.maxBody, logger: options.logger, correlationId: res.locals.requestId as string },
     );
 
     if (body.tooLarge) res.setHeader('connection', 'close');

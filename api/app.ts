@@ -19,6 +19,7 @@ import { openApiRouter } from './openapi-router';
 import { otaRouter } from './ota-router';
 import { problemHandler } from './problem';
 import { propertiesRouter } from './properties-router';
+import { ratesRouter } from './rates-router';
 
 export interface AppDeps {
   db: Db;
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', authenticate(deps.db));
   app.use(propertiesRouter(deps.db));
   app.use(ariRouter(deps.db, metrics));
+  app.use(ratesRouter(deps.db));
   app.use(operationsRouter(deps.db));
   app.use(
     bookingsRouter({

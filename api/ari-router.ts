@@ -16,6 +16,7 @@ export function ariRouter(db: Db, metrics: ApiMetrics): Router {
     const idempotencyKey = parseIdempotencyKey(req.header('idempotency-key'));
     const result = await applyAriBatch(db, req.params.code, req.body, {
       source: principal.role,
+      correlationId: res.locals.requestId as string,
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     });
     metrics.ariCellsApplied.inc({ property: req.params.code }, result.cells);

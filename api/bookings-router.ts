@@ -27,6 +27,7 @@ export function bookingsRouter(deps: BookingsRouterDeps): Router {
     const answer = await createDirectBooking({ db: deps.db, logger: deps.logger }, req.params.code, req.body, {
       idempotencyKey: key,
       payments: deps.payments,
+      correlationId: res.locals.requestId as string,
       ...(deps.paymentTimeoutMs !== undefined ? { paymentTimeoutMs: deps.paymentTimeoutMs } : {}),
     });
     const id = (answer.body as { id?: string }).id;

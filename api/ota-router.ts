@@ -66,7 +66,7 @@ export function otaRouter(db: Db, options: OtaRouterOptions): Router {
           authorize(res, propertyCode, roles);
         },
       },
-      { maxBytes, logger: options.logger, ...(transportError ? { transportError } : {}) },
+      { maxBytes, logger: options.logger, correlationId: res.locals.requestId as string, ...(transportError ? { transportError } : {}) },
     );
     if (answer.unexpected !== undefined) {
       options.logger.error({ err: answer.unexpected, requestId: res.locals.requestId, path: req.path }, 'OTA message failed unexpectedly');

@@ -10,6 +10,7 @@ import { registerWorker } from './worker';
 import { registerReport } from './report';
 import { registerReconcile } from './reconcile';
 import { registerBooking } from './booking';
+import { registerRate } from './rate';
 import { ExitCode } from './exit-code';
 import { registerXml } from './xml-inspect';
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerReconcile(program);
   registerBooking(program);
+  registerRate(program);
   return program;
 }
 

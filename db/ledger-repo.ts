@@ -4,7 +4,7 @@ import { InventoryConflictError, SoldOutError, UnknownReservationError, type Sho
 import type { StayNight } from '../core/property';
 import type { Knex } from 'knex';
 import type { DbHandle } from './connection';
-import { appendOutbox, OUTBOX_TOPIC_LEDGER_CHANGED } from './outbox-repo';
+import { appendOutbox, OUTBOX_TOPIC_LEDGER_CHANGED, type ChangeOrigin } from './outbox-repo';
 import type { StoredProperty } from './properties-repo';
 
 /**
@@ -20,7 +20,7 @@ export interface AppliedBatch {
   changed: number;
 }
 
-export async function applyAriPlan(trx: DbHandle, stored: StoredProperty, plan: AriPlan): Promise<AppliedBatch> {
+export async function applyAriPlan(trx: DbHandle, stored: StoredProperty, plan: AriPlan, origin: ChangeOrigin = {}): Promise<AppliedBatch> {
   const [prop] = await trx.raw<{ rows: { ledger_version: number }[] }>(
     'UPDATE properties SET ledger_version = ledger_version + 1 WHERE id = ? RETURNING ledger_version',
     [stored.id],
@@ -144,7 +144,7 @@ export async function applyAriPlan(trx: DbHandle, stored: StoredProperty, plan: 
   }
 
   if (changedCells.length > 0) {
-    await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, { version, reason: 'ari', ranges: dirtyRanges(changedCells) });
+    await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, { version, reason: 'ari', ranges: dirtyRanges(changedCells) }, origin);
   }
   return { version, cells: plan.inventory.length + plan.rates.length, changed: changedCells.length };
 }
@@ -161,6 +161,8 @@ export interface ReserveRequest {
    */
   allowOverbooking?: boolean;
   holdExpiresAt?: Date;
+  /** The request that made the booking, carried to the channel deliveries it causes. */
+  correlationId?: string | undefined;
 }
 
 export interface Reservation {
@@ -279,7 +281,7 @@ export async function reserveRooms(trx: DbHandle, stored: StoredProperty, reques
     .returning<{ id: string }[]>('id');
   const id = (reservation as { id: string }).id;
   await insertNights(trx, stored, id, nights);
-  await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, { version: 0, reason: 'reservation', ranges: dirtyRanges(nights) });
+  await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, { version: 0, reason: 'reservation', ranges: dirtyRanges(nights) }, { correlationId: request.correlationId });
   return { id, status, nights, overbooked: short };
 }
 
@@ -292,7 +294,7 @@ export async function rebookReservation(
   stored: StoredProperty,
   reservationId: string,
   newNights: StayNight[],
-  options: { allowOverbooking?: boolean } = {},
+  options: { allowOverbooking?: boolean } & ChangeOrigin = {},
 ): Promise<Reservation> {
   const reservation = await lockReservation(trx, stored, reservationId);
   const oldNights = reservation.status === 'cancelled' ? [] : await reservationNights(trx, stored, reservationId);
@@ -317,7 +319,7 @@ export async function rebookReservation(
   await insertNights(trx, stored, reservationId, nights);
   const status = reservation.status === 'cancelled' ? 'confirmed' : reservation.status;
   await trx('reservations').where({ id: reservationId }).update({ status, overbooked: short.length > 0, updated_at: trx.fn.now() });
-  await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, { version: 0, reason: 'reservation', ranges: dirtyRanges([...oldNights, ...nights]) });
+  await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, { version: 0, reason: 'reservation', ranges: dirtyRanges([...oldNights, ...nights]) }, { correlationId: options.correlationId });
   return { id: reservationId, status, nights, overbooked: short };
 }
 
@@ -326,7 +328,7 @@ export async function rebookReservation(
  * leaves in_flight too; one it did count stays out of pms_available until the PMS pushes again,
  * because only the PMS knows when it has freed the room on its side.
  */
-export async function releaseReservation(trx: DbHandle, stored: StoredProperty, reservationId: string): Promise<Reservation> {
+export async function releaseReservation(trx: DbHandle, stored: StoredProperty, reservationId: string, origin: ChangeOrigin = {}): Promise<Reservation> {
   const reservation = await lockReservation(trx, stored, reservationId);
   const nights = await reservationNights(trx, stored, reservationId);
   if (reservation.status === 'cancelled') return { id: reservationId, status: 'cancelled', nights, overbooked: [] };
@@ -344,7 +346,7 @@ export async function releaseReservation(trx: DbHandle, stored: StoredProperty, 
     false,
   );
   await trx('reservations').where({ id: reservationId }).update({ status: 'cancelled', hold_expires_at: null, updated_at: trx.fn.now() });
-  await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, { version: 0, reason: 'release', ranges: dirtyRanges(nights) });
+  await appendOutbox(trx, stored.id, OUTBOX_TOPIC_LEDGER_CHANGED, { version: 0, reason: 'release', ranges: dirtyRanges(nights) }, origin);
   return { id: reservationId, status: 'cancelled', nights, overbooked: [] };
 }
 

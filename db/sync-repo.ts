@@ -10,7 +10,12 @@ export interface DirtyRange {
   from: string;
   to: string;
   changedAt: Date;
+  /** Ids of the inbound requests whose changes this range stands for, most recent first (always read; optional for ranges built in tests). */
+  correlationIds?: string[];
 }
+
+/** Correlation ids kept per dirty range: enough to trace a delivery, bounded for a hot range. */
+export const MAX_CORRELATION_IDS = 20;
 
 /**
  * Moves committed outbox rows into per-channel dirty ranges, in one transaction. SKIP LOCKED lets any
@@ -18,8 +23,8 @@ export interface DirtyRange {
  */
 export async function relayOutboxBatch(db: Knex, limit = 500): Promise<{ relayed: number; channelIds: number[] }> {
   return db.transaction(async (trx) => {
-    const rows = await trx.raw<{ rows: { id: number; property_id: number; payload: LedgerChangedPayload; created_at: Date }[] }>(
-      `SELECT id, property_id, payload, created_at FROM outbox
+    const rows = await trx.raw<{ rows: { id: number; property_id: number; payload: LedgerChangedPayload; created_at: Date; correlation_id: string | null }[] }>(
+      `SELECT id, property_id, payload, created_at, correlation_id FROM outbox
        WHERE published_at IS NULL AND topic = ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
       [OUTBOX_TOPIC_LEDGER_CHANGED, limit],
     );
@@ -30,6 +35,8 @@ export async function relayOutboxBatch(db: Knex, limit = 500): Promise<{ relayed
     const froms: string[] = [];
     const tos: string[] = [];
     const changedAts: Date[] = [];
+    const outboxIds: number[] = [];
+    const correlationIds: Array<string | null> = [];
     for (const row of rows.rows) {
       for (const range of row.payload.ranges) {
         propertyIds.push(row.property_id);
@@ -37,19 +44,24 @@ export async function relayOutboxBatch(db: Knex, limit = 500): Promise<{ relayed
         froms.push(range.from);
         tos.push(range.to);
         changedAts.push(row.created_at);
+        outboxIds.push(row.id);
+        correlationIds.push(row.correlation_id);
       }
     }
     const inserted = await trx.raw<{ rows: { channel_id: number }[] }>(
-      `INSERT INTO channel_dirty_ranges (channel_id, room_type_id, from_date, to_date, changed_at)
-       SELECT ch.id, rt.id, r.from_date, r.to_date, MIN(r.changed_at)
-       FROM unnest(?::int[], ?::text[], ?::date[], ?::date[], ?::timestamptz[]) AS r(property_id, room_type, from_date, to_date, changed_at)
+      `INSERT INTO channel_dirty_ranges (channel_id, room_type_id, from_date, to_date, changed_at, correlation_ids)
+       SELECT ch.id, rt.id, r.from_date, r.to_date, MIN(r.changed_at),
+              -- The requests behind the changes that collapse here, newest first, bounded.
+              COALESCE((array_agg(r.correlation_id ORDER BY r.outbox_id DESC) FILTER (WHERE r.correlation_id IS NOT NULL))[1:${MAX_CORRELATION_IDS}], '{}')
+       FROM unnest(?::int[], ?::text[], ?::date[], ?::date[], ?::timestamptz[], ?::bigint[], ?::text[])
+            AS r(property_id, room_type, from_date, to_date, changed_at, outbox_id, correlation_id)
        JOIN room_types rt ON rt.property_id = r.property_id AND rt.code = r.room_type
        JOIN channels ch ON ch.property_id = r.property_id AND ch.active
        JOIN channel_room_types crt ON crt.channel_id = ch.id AND crt.room_type_id = rt.id
        -- Identical ranges collapse; disjoint ones stay apart, so a sync reads only what changed.
        GROUP BY ch.id, rt.id, r.from_date, r.to_date
        RETURNING channel_id`,
-      [propertyIds, roomTypes, froms, tos, changedAts] as unknown as Knex.RawBinding[],
+      [propertyIds, roomTypes, froms, tos, changedAts, outboxIds, correlationIds] as unknown as Knex.RawBinding[],
     );
     await trx('outbox').whereIn('id', rows.rows.map((r) => r.id)).update({ published_at: trx.fn.now() });
     return { relayed: rows.rows.length, channelIds: [...new Set(inserted.rows.map((r) => r.channel_id))] };
@@ -95,8 +107,30 @@ export async function readDirtyRanges(db: DbHandle, channelId: number, limit = 5
     .where({ channel_id: channelId })
     .orderBy('id')
     .limit(limit)
-    .select<{ id: number; room_type_id: number; from_date: string; to_date: string; changed_at: Date }[]>('id', 'room_type_id', 'from_date', 'to_date', 'changed_at');
-  return rows.map((r) => ({ id: r.id, roomTypeId: r.room_type_id, from: r.from_date, to: r.to_date, changedAt: r.changed_at }));
+    .select<{ id: number; room_type_id: number; from_date: string; to_date: string; changed_at: Date; correlation_ids: string[] }[]>(
+      'id',
+      'room_type_id',
+      'from_date',
+      'to_date',
+      'changed_at',
+      'correlation_ids',
+    );
+  return rows.map((r) => ({ id: r.id, roomTypeId: r.room_type_id, from: r.from_date, to: r.to_date, changedAt: r.changed_at, correlationIds: r.correlation_ids }));
+}
+
+/**
+ * The requests behind a set of dirty ranges, for a delivery's log line: newest ranges first,
+ * each id once, at most MAX_CORRELATION_IDS.
+ */
+export function correlationIdsOf(ranges: readonly Pick<DirtyRange, 'id' | 'correlationIds'>[]): string[] {
+  const out = new Set<string>();
+  for (const range of [...ranges].sort((a, b) => b.id - a.id)) {
+    for (const id of range.correlationIds ?? []) {
+      if (out.size >= MAX_CORRELATION_IDS) return [...out];
+      out.add(id);
+    }
+  }
+  return [...out];
 }
 
 /** Deletes exactly the ranges a worker read: a range added meanwhile (even with a lower id) stays. */

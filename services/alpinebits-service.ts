@@ -31,6 +31,7 @@ import type { ChannelReservation, ReservationAmount } from '../core/reservation-
 import { silentLogger, type Logger } from '../config/logger';
 import type { ApiKeyPrincipal, ApiKeyRole } from '../db/api-keys-repo';
 import type { Db } from '../db/connection';
+import type { ChangeOrigin } from '../db/outbox-repo';
 import { findProperty } from '../db/properties-repo';
 import { FREE_ROOMS_ROOT, readFreeRooms } from '../mappers/alpinebits/free-rooms';
 import {
@@ -149,6 +150,8 @@ export interface AlpineBitsOptions {
   /** Where booking outcomes are logged (never with guest data). */
   logger?: Logger;
   now?: Date;
+  /** The inbound request's id, carried to the channel deliveries the message causes. */
+  correlationId?: string | undefined;
 }
 
 export type AlpineBitsAnswer =
@@ -223,7 +226,7 @@ async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCa
     throw new AlpineBitsTransportError(400, `unsupported protocol version ${version} in ${PROTOCOL_VERSION_HEADER}; this server speaks AlpineBits ${SUPPORTED_VERSIONS.join(', ')}`);
   }
   if (action === GUEST_REQUESTS_PUSH_ACTION) return guestRequests(db, xml, principal, action, maxBytes, options);
-  return freeRooms(db, xml, principal, action, maxBytes, options.now);
+  return freeRooms(db, xml, principal, action, maxBytes, options.now, { correlationId: options.correlationId });
 }
 
 /**
@@ -276,7 +279,15 @@ function pingIsImplicit(version: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // FreeRooms
 
-async function freeRooms(db: Db, xml: string, principal: ApiKeyPrincipal, action: string, maxBytes: number, now: Date | undefined): Promise<AlpineBitsAnswer> {
+async function freeRooms(
+  db: Db,
+  xml: string,
+  principal: ApiKeyPrincipal,
+  action: string,
+  maxBytes: number,
+  now: Date | undefined,
+  origin: ChangeOrigin,
+): Promise<AlpineBitsAnswer> {
   const root = parseRequest(xml, FREE_ROOMS_ROOT, maxBytes);
   const warnings: AlpineBitsWarning[] = [];
   let propertyCode: string | undefined;
@@ -335,7 +346,7 @@ async function freeRooms(db: Db, xml: string, principal: ApiKeyPrincipal, action
       throw new XmlMessageError({ problem: 'missing-field', reason: `${root.name} contains no availability`, element: container.name, line: container.line });
     }
 
-    const result = await applyOnce(db, hotel.stored.id, property.code, xml, batch, now);
+    const result = await applyOnce(db, hotel.stored.id, property.code, xml, batch, now, origin);
     return respond([], result);
   } catch (error) {
     if (error instanceof XmlMessageError && TRANSPORT_PROBLEMS.has(error.problem)) throw new AlpineBitsTransportError(400, error.message);
@@ -381,7 +392,15 @@ export function completeSetFill(updates: readonly AriUpdate[], property: Propert
  * booking the PMS has since acknowledged is skipped and that booking stays in flight until the
  * PMS's next different push: Tidewater then sells one room fewer for a while, never one too many.
  */
-async function applyOnce(db: Db, propertyId: number, propertyCode: string, xml: string, updates: AriUpdate[], now: Date | undefined): Promise<AriResult> {
+async function applyOnce(
+  db: Db,
+  propertyId: number,
+  propertyCode: string,
+  xml: string,
+  updates: AriUpdate[],
+  now: Date | undefined,
+  origin: ChangeOrigin,
+): Promise<AriResult> {
   const hash = createHash('sha256').update(xml).digest('hex');
   const keyAt = (ledgerVersion: number) => `sha256:${hash}|after:${ledgerVersion}`;
   const source = `${ALPINEBITS_IDEMPOTENCY_SOURCE}:${propertyCode}:ari`;
@@ -392,7 +411,12 @@ async function applyOnce(db: Db, propertyId: number, propertyCode: string, xml: 
     .where({ source, idempotency_key: keyAt(current - 1), outcome: 'applied' })
     .first<{ response: AriResult | null } | undefined>('response');
   if (previous?.response && previous.response.version === current) return previous.response;
-  return applyAriBatch(db, propertyCode, { updates }, { idempotencyKey: keyAt(current), source: ALPINEBITS_IDEMPOTENCY_SOURCE, ...(now ? { now } : {}) });
+  return applyAriBatch(db, propertyCode, { updates }, {
+    idempotencyKey: keyAt(current),
+    source: ALPINEBITS_IDEMPOTENCY_SOURCE,
+    correlationId: origin.correlationId,
+    ...(now ? { now } : {}),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -463,7 +487,7 @@ async function guestRequests(db: Db, xml: string, principal: ApiKeyPrincipal, ac
         refused.push(refusal(id, error));
         continue;
       }
-      const [applied] = await applyChannelReservations(deps, stored, channel, [withStayTotals(reservation)]);
+      const [applied] = await applyChannelReservations(deps, stored, channel, [withStayTotals(reservation)], { correlationId: options.correlationId });
       if (applied?.error) {
         if (!(applied.error instanceof TidewaterError)) throw applied.error;
         refused.push(refusal(id, applied.error));

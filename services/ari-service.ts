@@ -14,6 +14,8 @@ export interface ApplyOptions {
   idempotencyKey?: string;
   source?: string;
   now?: Date;
+  /** The inbound request's id, kept on the outbox row so the channel deliveries can name it. */
+  correlationId?: string | undefined;
 }
 
 /** Validates an ARI batch against the property and applies it in one transaction with its outbox row. */
@@ -30,7 +32,7 @@ export async function applyAriBatch(db: Db, propertyCode: string, input: unknown
       if (!claim.claimed) return claim.replay.body as AriResult;
       claimId = claim.id;
     }
-    const applied = await applyAriPlan(trx, stored, plan);
+    const applied = await applyAriPlan(trx, stored, plan, { correlationId: options.correlationId });
     const result: AriResult = { version: applied.version, cells: applied.cells };
     if (claimId !== undefined) await completeInbound(trx, claimId, 'applied', { statusCode: 200, body: result });
     return result;

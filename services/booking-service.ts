@@ -28,6 +28,7 @@ import { addBookingEvent, lockChannelBooking, openIncident, queuePmsDelivery, sa
 import type { Db } from '../db/connection';
 import { claimIdempotencyKey, completeInbound, payloadHash } from '../db/inbound-repo';
 import { rebookReservation, releaseReservation, reserveRooms } from '../db/ledger-repo';
+import type { ChangeOrigin } from '../db/outbox-repo';
 import { readLedgerView } from '../db/ledger-view-repo';
 import type { StoredProperty } from '../db/properties-repo';
 import { requireProperty } from './property-service';
@@ -65,7 +66,7 @@ export interface BookingDeps {
  * before its booking is kept and wins over the older booking when that shows up. OTA bookings are
  * already confirmed on the OTA's side, so a sold-out night is overbooked and reported, never refused.
  */
-export async function ingestChannelBooking(deps: BookingDeps, propertyCode: string, input: ChannelBookingInput): Promise<IngestResult> {
+export async function ingestChannelBooking(deps: BookingDeps, propertyCode: string, input: ChannelBookingInput, origin: ChangeOrigin = {}): Promise<IngestResult> {
   const stored = await requireProperty(deps.db, propertyCode);
   const nights = input.status === 'cancelled' ? [] : stayNights(stored.property, input.roomStays.map((s) => ({ roomType: s.roomType, checkIn: s.checkIn, checkOut: s.checkOut, rooms: s.rooms })));
   const channel = stored.property.channels.find((c) => c.code === input.channelCode);
@@ -78,14 +79,14 @@ export async function ingestChannelBooking(deps: BookingDeps, propertyCode: stri
     }
     if (input.status === 'cancelled') {
       const active = booking.status !== 'cancelled';
-      if (active) await releaseReservation(trx, stored, booking.id);
+      if (active) await releaseReservation(trx, stored, booking.id, origin);
       await updateBooking(trx, booking.id, { revision: input.revision, status: 'cancelled' });
       await addBookingEvent(trx, booking.id, active ? 'cancelled' : 'cancel-stored', input.revision);
       if (active) await queuePmsDelivery(trx, stored.id, booking.id, input.channelCode);
       return { outcome: (active ? 'cancelled' : 'cancel-stored') as IngestOutcome, bookingId: booking.id, overbooked: [] as ShortNight[] };
     }
     const wasActive = booking.status !== 'cancelled';
-    const rebooked = await rebookReservation(trx, stored, booking.id, nights, { allowOverbooking: true });
+    const rebooked = await rebookReservation(trx, stored, booking.id, nights, { allowOverbooking: true, correlationId: origin.correlationId });
     await updateBooking(trx, booking.id, {
       revision: input.revision,
       status: 'confirmed',
@@ -106,7 +107,7 @@ export async function ingestChannelBooking(deps: BookingDeps, propertyCode: stri
     await queuePmsDelivery(trx, stored.id, booking.id, input.channelCode);
     return { outcome: (wasActive ? 'modified' : 'created') as IngestOutcome, bookingId: booking.id, overbooked: rebooked.overbooked };
   });
-  const log = { property: propertyCode, channel: input.channelCode, bookingId: result.bookingId, revision: input.revision, outcome: result.outcome };
+  const log = { property: propertyCode, channel: input.channelCode, bookingId: result.bookingId, revision: input.revision, outcome: result.outcome, correlationId: origin.correlationId };
   if (result.outcome === 'stale') deps.logger.warn(log, 'older booking revision ignored');
   else deps.logger.info(log, 'channel booking applied');
   if (result.overbooked.length > 0) {
@@ -122,6 +123,8 @@ export interface DirectBookingOptions {
   paymentTimeoutMs?: number;
   holdTtlMs?: number;
   now?: Date;
+  /** The inbound request's id, carried to the channel deliveries the booking causes. */
+  correlationId?: string | undefined;
 }
 
 export interface DirectBookingAnswer {
@@ -169,6 +172,7 @@ export async function createDirectBooking(deps: BookingDeps, propertyCode: strin
           status: 'held',
           nights: request.roomStays.flatMap((s) => stayNights(stored.property, [{ roomType: s.roomType, checkIn: s.checkIn, checkOut: s.checkOut, rooms: s.rooms }])),
           holdExpiresAt: new Date((options.now ?? new Date()).getTime() + (options.holdTtlMs ?? 15 * 60_000)),
+          correlationId: options.correlationId,
         }),
       );
       await updateBooking(trx, reservation.id, { stays: JSON.stringify(request.roomStays), total_amount: total, currency, revision: '1' });
@@ -213,7 +217,7 @@ export async function createDirectBooking(deps: BookingDeps, propertyCode: strin
   if (authorization.outcome === 'declined') {
     const reason = authorization.reason;
     await deps.db.transaction(async (trx) => {
-      await releaseReservation(trx, stored, bookingId);
+      await releaseReservation(trx, stored, bookingId, { correlationId: options.correlationId });
       await updateBooking(trx, bookingId, { payment_status: 'declined' });
       await addBookingEvent(trx, bookingId, 'payment-declined', '1', { provider: provider.name });
       await completeInbound(trx, claimId, 'declined', { statusCode: 402, body: { bookingId, reason } });
@@ -238,14 +242,14 @@ export async function createDirectBooking(deps: BookingDeps, propertyCode: strin
     await provider.void(paymentRef);
     await deps.db.transaction(async (trx) => {
       const row = await trx('reservations').where({ id: bookingId }).first<{ status: string }>('status');
-      if (row?.status === 'held') await releaseReservation(trx, stored, bookingId);
+      if (row?.status === 'held') await releaseReservation(trx, stored, bookingId, { correlationId: options.correlationId });
       await updateBooking(trx, bookingId, { payment_status: 'voided' });
       await addBookingEvent(trx, bookingId, 'payment-voided', '1', {});
       await completeInbound(trx, claimId, 'failed', { statusCode: 409, body: { bookingId, reason: 'the hold expired before the payment completed; the payment was voided' } });
     });
     throw new NotBookableError([{ pointer: '/payment', detail: 'the rooms could not be confirmed in time; the payment was voided' }]);
   }
-  deps.logger.info({ property: propertyCode, bookingId, total, currency }, 'direct booking confirmed');
+  deps.logger.info({ property: propertyCode, bookingId, total, currency, correlationId: options.correlationId }, 'direct booking confirmed');
   return answer;
 }
 

@@ -1,6 +1,7 @@
 import type { ChannelReservation } from '../core/reservation-message';
 import { ValidationError, type FieldError } from '../core/errors';
 import { findRatePlan, findRoomType, type ChannelConfig } from '../core/property';
+import type { ChangeOrigin } from '../db/outbox-repo';
 import type { StoredProperty } from '../db/properties-repo';
 import { ingestChannelBooking, type BookingDeps, type IngestResult } from './booking-service';
 
@@ -21,6 +22,7 @@ export async function applyChannelReservations(
   stored: StoredProperty,
   channel: ChannelConfig,
   reservations: readonly ChannelReservation[],
+  origin: ChangeOrigin = {},
 ): Promise<AppliedReservation[]> {
   const out: AppliedReservation[] = [];
   for (const reservation of reservations) {
@@ -42,7 +44,7 @@ export async function applyChannelReservations(
         roomStays,
         ...(reservation.total ? { total: { amount: reservation.total.amount, currency: reservation.total.currency } } : {}),
         ...(reservation.guest ? { guest: reservation.guest } : {}),
-      });
+      }, origin);
       out.push({ reservation, result });
     } catch (error) {
       out.push({ reservation, error: error as Error });

@@ -84,6 +84,8 @@ export interface OtaXmlOptions {
   /** Set by the transport when it could not read the whole body (too large): answered as Errors. */
   transportError?: XmlMessageError;
   now?: Date;
+  /** The inbound request's id, carried to the channel deliveries the message causes. */
+  correlationId?: string | undefined;
 }
 
 export interface OtaXmlAnswer {
@@ -165,6 +167,7 @@ export async function handleOtaXml(db: Db, body: string | Uint8Array, caller: Ot
     const result = await applyAriBatch(db, propertyCode, { updates }, {
       idempotencyKey: idempotencyKeyOf(header.echoToken, body),
       source: OTA_IDEMPOTENCY_SOURCE,
+      correlationId: options.correlationId,
       ...(options.now ? { now: options.now } : {}),
     });
     return respond([], { result });
@@ -421,7 +424,9 @@ async function handleResNotif(
       otaCode: '392',
     });
   }
-  const applied = await applyChannelReservations({ db, logger: options.logger ?? silentLogger }, hotel.stored, channel, message.reservations);
+  const applied = await applyChannelReservations({ db, logger: options.logger ?? silentLogger }, hotel.stored, channel, message.reservations, {
+    correlationId: options.correlationId,
+  });
   const acks = applied.filter((a) => a.result).map((a) => ackFor(a.reservation, [{ type: '14', value: a.result?.bookingId as string, source: 'Tidewater' }]));
   const warnings: AcknowledgementNotice[] = [
     ...applied.filter((a) => a.error).map((a) => ({ ...(noticesOf(a.error)[0] ?? { type: '12' }), recordId: a.reservation.channelReservationId })),

@@ -1,0 +1,172 @@
+import { daysBetween, isIsoDate, weekdayOf, type IsoDate, type Weekday } from './dates';
+import { ValidationError, type FieldError } from './errors';
+import { applyMarkup, currencyDecimals, deriveAmount, toScaled } from './money';
+import { NO_PRICING, occupancyPercent, planLineage, priceCell, type ExplainStep, type NotAppliedRule } from './pricing';
+import { findRatePlan, findRoomType, type Property, type RateAdjustment } from './property';
+
+/** What to explain: one room type × rate plan × night, optionally as one channel is sent it. */
+export interface RateExplainRequest {
+  roomType: string;
+  ratePlan: string;
+  date: IsoDate;
+  channel?: string;
+  /** The day the price is judged from (booking window); today in the property's time zone when absent. */
+  asOf?: IsoDate;
+}
+
+/** What the ledger holds for that room type and night. */
+export interface RateExplainLedger {
+  /** Every plan's amount on the night (null: no rate loaded), at least the plan and its parents. */
+  rates: ReadonlyMap<string, string | null>;
+  occupancy: { sold: number; total: number };
+}
+
+export interface ExplainResult {
+  property: string;
+  currency: string;
+  roomType: string;
+  ratePlan: string;
+  date: IsoDate;
+  weekday: Weekday;
+  asOf: IsoDate;
+  daysBeforeArrival: number;
+  occupancy: { sold: number; total: number; percent: string };
+  /** The channel's own codes for the cell; null when the hub's price is explained. */
+  channel: { code: string; roomType: string; ratePlan: string } | null;
+  /** The plan's rate in the ledger, which the rules start from; null while no rate is loaded. */
+  base: string | null;
+  floor: string | null;
+  ceiling: string | null;
+  /** From the pushed rate through derivation, rules, bounds and rounding to the channel's markup. */
+  steps: ExplainStep[];
+  notApplied: NotAppliedRule[];
+  /** The price sent (to the channel, when one is named); null while no rate is loaded. */
+  final: string | null;
+  /** Why there is no price, when there is none. */
+  note?: string;
+}
+
+/** Checks a request against the property; pointers name the request's fields (`/roomType`, …). */
+export function checkExplainRequest(property: Property, request: RateExplainRequest): FieldError[] {
+  const errors: FieldError[] = [];
+  const roomType = findRoomType(property, request.roomType);
+  const plan = findRatePlan(property, request.ratePlan);
+  if (!roomType) errors.push({ pointer: '/roomType', detail: `unknown room type ${request.roomType} for property ${property.code}` });
+  if (!plan) errors.push({ pointer: '/ratePlan', detail: `unknown rate plan ${request.ratePlan} for property ${property.code}` });
+  else if (roomType && !plan.roomTypes.includes(roomType.code)) {
+    errors.push({ pointer: '/ratePlan', detail: `rate plan ${plan.code} is not sold on room type ${roomType.code}` });
+  }
+  if (!isIsoDate(request.date)) errors.push({ pointer: '/date', detail: 'must be a date in YYYY-MM-DD form' });
+  if (request.asOf !== undefined && !isIsoDate(request.asOf)) errors.push({ pointer: '/asOf', detail: 'must be a date in YYYY-MM-DD form' });
+  if (request.channel !== undefined) {
+    const channel = property.channels.find((c) => c.code === request.channel);
+    if (!channel) errors.push({ pointer: '/channel', detail: `unknown channel ${request.channel} for property ${property.code}` });
+    else if (roomType && plan && (channel.roomTypes[roomType.code] === undefined || channel.ratePlans[plan.code] === undefined)) {
+      errors.push({ pointer: '/channel', detail: `channel ${channel.code} is not sent ${roomType.code}/${plan.code}: it maps no code for it` });
+    }
+  }
+  return errors;
+}
+
+/**
+ * The chain from the pushed rate to the price a channel is sent, step by step: the root plan's
+ * rate as the ledger holds it, each derived plan on the way, the pricing rules, floor, ceiling and
+ * price ending (priceCell), and the channel's markup (applyMarkup, as channelViewOf applies it).
+ */
+export function explainRate(property: Property, request: RateExplainRequest, ledger: RateExplainLedger, today: IsoDate): ExplainResult {
+  const errors = checkExplainRequest(property, request);
+  if (errors.length > 0) throw new ValidationError(errors);
+  const decimals = currencyDecimals(property.currency);
+  const asOf = request.asOf ?? today;
+  const channel = request.channel !== undefined ? property.channels.find((c) => c.code === request.channel) : undefined;
+  const result: ExplainResult = {
+    property: property.code,
+    currency: property.currency,
+    roomType: request.roomType,
+    ratePlan: request.ratePlan,
+    date: request.date,
+    weekday: weekdayOf(request.date),
+    asOf,
+    daysBeforeArrival: daysBetween(asOf, request.date),
+    occupancy: { ...ledger.occupancy, percent: occupancyPercent(ledger.occupancy.sold, ledger.occupancy.total) },
+    channel: channel
+      ? { code: channel.code, roomType: channel.roomTypes[request.roomType] as string, ratePlan: channel.ratePlans[request.ratePlan] as string }
+      : null,
+    base: null,
+    floor: null,
+    ceiling: null,
+    steps: [],
+    notApplied: [],
+    final: null,
+  };
+
+  // Root first: RACK 200.00 → BAR −10% = 180.00 → NRF −10% = 162.00.
+  const lineage = planLineage(property, request.ratePlan).reverse();
+  let parentAmount: string | undefined;
+  for (const code of lineage) {
+    const plan = findRatePlan(property, code);
+    const amount = ledger.rates.get(code) ?? null;
+    if (amount === null) {
+      result.note = `no rate loaded for ${code} on ${request.roomType} ${request.date}`;
+      return result;
+    }
+    if (plan?.derivedFrom === undefined || !plan.adjust || parentAmount === undefined) {
+      result.steps.push({ kind: 'rate', label: `${code} rate pushed by the PMS`, amount, ratePlan: code });
+    } else {
+      const expected = deriveAmount(parentAmount, plan.adjust, decimals);
+      result.steps.push({
+        kind: 'derived',
+        label: `${code} = ${plan.derivedFrom} ${adjustmentText(plan.adjust)}`,
+        amount,
+        ratePlan: code,
+        from: plan.derivedFrom,
+        adjust: plan.adjust,
+        // The ledger keeps what was derived when the parent was pushed; a later change of `adjust`
+        // only applies from the next push, and this says so rather than showing a chain that does not add up.
+        ...(expected !== amount ? { note: `the current adjustment would give ${expected}; the ledger still holds the rate derived at the last push` } : {}),
+      });
+    }
+    parentAmount = amount;
+  }
+
+  const base = parentAmount as string;
+  const priced = priceCell(
+    base,
+    {
+      date: request.date,
+      occupancy: ledger.occupancy,
+      daysBeforeArrival: result.daysBeforeArrival,
+      roomType: request.roomType,
+      ratePlans: planLineage(property, request.ratePlan),
+    },
+    property.pricing ?? NO_PRICING,
+    decimals,
+  );
+  result.base = base;
+  result.floor = priced.floor;
+  result.ceiling = priced.ceiling;
+  result.steps.push(...priced.steps);
+  result.notApplied = priced.notApplied;
+  let final = priced.final;
+  if (channel?.markup && toScaled(channel.markup.percent) !== 0n) {
+    final = applyMarkup(final, channel.markup.percent, decimals);
+    result.steps.push({
+      kind: 'markup',
+      label: `${channel.code} markup ${signed(channel.markup.percent)}%`,
+      amount: final,
+      channel: channel.code,
+      detail: { percent: channel.markup.percent },
+    });
+  }
+  result.final = final;
+  return result;
+}
+
+/** "−10%", "+12.5%", "− 5.00": a real minus sign, as a revenue manager would write it. */
+export function adjustmentText(adjust: RateAdjustment): string {
+  return 'percent' in adjust ? `${signed(adjust.percent)}%` : signed(adjust.amount).replace(/^([+−])/, '$1 ');
+}
+
+function signed(value: string): string {
+  return value.startsWith('-') ? `−${value.slice(1)}` : `+${value}`;
+}
