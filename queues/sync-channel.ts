@@ -41,6 +41,11 @@ export interface SyncDeps {
   workerId?: string;
   leaseMs?: number;
   coalesceMs?: number;
+  /**
+   * Aborted when the process shuts down: a run finishes the message it is sending, records the
+   * channel's answer and stops there, leaving the rest dirty for the next worker.
+   */
+  signal?: AbortSignal;
 }
 
 export type SyncOutcome =
@@ -48,7 +53,9 @@ export type SyncOutcome =
   | { status: 'idle' }
   | { status: 'busy'; retryAt: number }
   | { status: 'backoff'; retryAt: number; error: string }
-  | { status: 'gone' };
+  | { status: 'gone' }
+  /** Stopped early by `signal`: what was sent is acknowledged, the rest is still dirty. */
+  | { status: 'interrupted'; messages: number; cells: number };
 
 const DEFAULT_LEASE_MS = 20_000;
 /** At most one sync per channel this often: a burst of changes to a cell becomes one message per window. */
@@ -66,7 +73,8 @@ const MAX_BACKOFF_MS = 60_000;
  * before this runs collapse into one send of its latest value.
  */
 export async function syncChannel(deps: SyncDeps, channelId: number): Promise<SyncOutcome> {
-  const { db, logger } = deps;
+  const { db, logger, signal } = deps;
+  if (signal?.aborted) return { status: 'interrupted', messages: 0, cells: 0 };
   // One owner per run, not per process: two jobs of one process must not share a channel's lease.
   const owner = `${deps.workerId ?? `worker-${process.pid}`}:${randomUUID().slice(0, 8)}`;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
@@ -86,6 +94,8 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
   let messages = 0;
   let cells = 0;
   let lagMs: number | null = null;
+  // Why a run ended before its work was done; the unsent ranges stay dirty either way.
+  let stopped: 'interrupted' | 'lease-lost' | undefined;
   try {
     // Another round only while a round hit the read limit (a backlog); changes that arrive during a
     // round wait for the next window, so that a burst of changes becomes one message per window.
@@ -114,6 +124,19 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
 
       for (const chunk of chunkView(changes, caps.maxCellsPerMessage)) {
         await deps.pacer.take(`channel:${channelId}`, caps.requestsPerSecond);
+        // Checked between messages only: a message already on its way is finished and its answer
+        // recorded, so the channel never holds something the acknowledged state does not know of.
+        if (signal?.aborted) {
+          stopped = 'interrupted';
+          break;
+        }
+        // Renewed before each send and checked: a run that outlived its lease (a stalled process)
+        // must not send next to the worker that took the channel over.
+        if (!(await claimChannelLease(db, channelId, owner, leaseMs))) {
+          stopped = 'lease-lost';
+          logger.warn({ channel: channelRow.code, leaseMs }, 'channel lease lost mid-run; leaving the rest to its new holder');
+          break;
+        }
         try {
           const result = await connector.pushAri(context, chunk);
           messages += result.messages;
@@ -130,22 +153,34 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
           await addDeadLetter(db, { channelId, propertyId: stored.id, reason: error.message, message: JSON.stringify(chunk).slice(0, 100_000) });
           logger.error({ channel: channel.code, error: error.message }, 'channel rejected a message: dead-lettered');
         }
-        await claimChannelLease(db, channelId, owner, leaseMs);
       }
+      // Ranges are cleared only when every change of theirs went out; acknowledged cells of a
+      // stopped run drop out of the next run's diff, so nothing is sent twice.
+      if (stopped) break;
       await deleteDirtyRanges(db, dirty.map((d) => d.id));
       const oldest = Math.min(...dirty.map((d) => d.changedAt.getTime()));
       lagMs = Date.now() - oldest;
       if (!isEmptyView(changes)) deps.metrics.syncLag.observe({ channel_type: channel.type }, lagMs / 1000);
     }
-    messages += await deliverPendingBookings(deps, channelRow);
-    const more = (await readDirtyRanges(db, channelId, 1)).length > 0;
+    if (!stopped) {
+      const bookings = await deliverPendingBookings(deps, channelRow);
+      messages += bookings.delivered;
+      if (bookings.interrupted) stopped = 'interrupted';
+    }
+    const more = stopped !== undefined || (await readDirtyRanges(db, channelId, 1)).length > 0;
     // Only a message the channel accepted proves a failing channel has recovered; a run with
     // nothing to send says nothing about it.
     const healthy = messages > 0 || channelRow.consecutive_failures === 0;
     if (healthy) await recordChannelSuccess(db, channelId);
     // Recovered and fully synced again: if this channel's failure had engaged a safety buffer, lift it.
     if (healthy && !more) await liftSafetyBuffer(healthDeps(deps), channelRow.property_id, channelId);
-    if (messages > 0) await logDelivery(db, { channelId, messages, cells, lagMs, outcome: 'synced' });
+    if (messages > 0) {
+      await logDelivery(db, { channelId, messages, cells, lagMs, outcome: stopped ?? 'synced' });
+      // Per process, so an operator (or the scale-out test) can see which worker delivered what.
+      logger.info({ channel: channelRow.code, channelId, messages, cells, lagMs, outcome: stopped ?? 'synced' }, 'delivered to channel');
+    }
+    if (stopped === 'interrupted') return { status: 'interrupted', messages, cells };
+    if (stopped === 'lease-lost') return { status: 'busy', retryAt: Date.now() + 250 };
     return messages === 0 && cells === 0 && lagMs === null ? { status: 'idle' } : { status: 'synced', messages, cells, lagMs, more };
   } catch (error) {
     const message = (error as Error).message;
@@ -225,16 +260,21 @@ export function chunkView(view: ChannelView, max: number): ChannelView[] {
  * the in-flight rule waits for. A refusal is kept for `tidewater report`; a transient failure stops
  * the run (thrown) so the channel backs off like any other failing channel.
  */
-async function deliverPendingBookings(deps: SyncDeps, channelRow: { id: number; property_id: number; code: string }): Promise<number> {
+async function deliverPendingBookings(
+  deps: SyncDeps,
+  channelRow: { id: number; property_id: number; code: string },
+): Promise<{ delivered: number; interrupted: boolean }> {
   const { db, logger } = deps;
   const pending = await pendingDeliveries(db, channelRow.id);
-  if (pending.length === 0) return 0;
+  if (pending.length === 0) return { delivered: 0, interrupted: false };
   const stored = await findPropertyById(db, channelRow.property_id);
   const channel = stored?.property.channels.find((c) => c.code === channelRow.code);
   const connector = channel ? deps.connectors.get(channel.type) : undefined;
-  if (!stored || !channel || !connector?.deliverReservation) return 0;
+  if (!stored || !channel || !connector?.deliverReservation) return { delivered: 0, interrupted: false };
   let delivered = 0;
   for (const delivery of pending) {
+    // Shutting down: the bookings not yet sent stay pending for the next worker.
+    if (deps.signal?.aborted) return { delivered, interrupted: true };
     const booking = await loadReservationDelivery(db, stored, channel, delivery.reservationId);
     if (!booking) {
       await markRefused(db, delivery.id, 'booking no longer exists');
@@ -258,7 +298,7 @@ async function deliverPendingBookings(deps: SyncDeps, channelRow: { id: number; 
       throw error;
     }
   }
-  return delivered;
+  return { delivered, interrupted: false };
 }
 
 async function loadReservationDelivery(db: Db, stored: StoredProperty, channel: ChannelConfig, reservationId: string): Promise<ReservationDelivery | undefined> {
