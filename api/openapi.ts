@@ -29,6 +29,7 @@ import {
   soldOutProblemSchema,
   storedReconciliationSchema,
 } from './response-schemas';
+import { rateExplainQuerySchema, rateExplainResultSchema } from './rates-router';
 import { idempotencyKeySchema, ledgerViewQuerySchema, reconciliationQuerySchema } from './schemas';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
@@ -175,6 +176,20 @@ function routes(): RouteConfig[] {
       security: keyAuth,
       request: { params: propertyParams, query: ledgerViewQuerySchema },
       responses: { 200: json('One entry per night.', ledgerViewSchema), ...v1Errors, 422: validation('A query parameter is not valid (pointers `/query/<name>`)') },
+    },
+    {
+      method: 'get',
+      path: '/v1/properties/{code}/rates/explain',
+      tags: ['ari'],
+      summary: 'Why a night costs what it costs',
+      description: `The chain from the pushed rate through derived plans, pricing rules, floor and ceiling, price ending and (with \`channel\`) the channel's markup, with the rules that did not apply and why. ${roles('admin', 'pms')}`,
+      security: keyAuth,
+      request: { params: propertyParams, query: rateExplainQuerySchema },
+      responses: {
+        200: json('The explanation; `final` is null while no rate is loaded.', rateExplainResultSchema),
+        ...v1Errors,
+        422: validation('A query parameter is not valid, or names a room type, rate plan or channel the property does not have (pointers `/query/<name>`)'),
+      },
     },
     {
       method: 'post',

@@ -1,6 +1,6 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
-import { ChannelDelays, type SyncScheduler } from './scheduler';
+import { ChannelDelays, type DrainSummary, type SyncScheduler } from './scheduler';
 import { syncChannel, type SyncDeps } from './sync-channel';
 
 export const CHANNEL_SYNC_QUEUE = 'channel-sync';
@@ -42,6 +42,13 @@ export function startBullmqScheduler(deps: SyncDeps, options: BullmqOptions): Sy
     );
   };
 
+  // Aborted by stop(): running syncs end after the message they are sending.
+  const draining = new AbortController();
+  const runDeps: SyncDeps = { ...deps, signal: draining.signal };
+  const interrupted = new Set<number>();
+  let running = 0;
+  let queueClosed = false;
+
   let worker: Worker<ChannelSyncJob> | undefined;
   let workerConnection: IORedis | undefined;
   if (options.runWorkers !== false) {
@@ -50,21 +57,44 @@ export function startBullmqScheduler(deps: SyncDeps, options: BullmqOptions): Sy
     worker = new Worker<ChannelSyncJob>(
       CHANNEL_SYNC_QUEUE,
       async (job: Job<ChannelSyncJob>) => {
-        // Free the dedup slot first: a change committed while this run works gets its own poke.
-        await job.removeDeduplicationKey();
-        const outcome = await syncChannel(deps, job.data.channelId);
-        if (outcome.status === 'busy' || outcome.status === 'backoff') await poke(job.data.channelId, outcome.retryAt - Date.now());
-        else if (outcome.status === 'synced' && outcome.more) await poke(job.data.channelId, 0);
-        return outcome.status;
+        const { channelId } = job.data;
+        running++;
+        try {
+          // Free the dedup slot first: a change committed while this run works gets its own poke.
+          await job.removeDeduplicationKey();
+          const outcome = await syncChannel(runDeps, channelId);
+          if (outcome.status === 'busy' || outcome.status === 'backoff') await poke(channelId, outcome.retryAt - Date.now());
+          else if (outcome.status === 'synced' && outcome.more) await poke(channelId, 0);
+          else if (outcome.status === 'interrupted') await handBack(channelId);
+          return outcome.status;
+        } finally {
+          running--;
+        }
       },
       { connection: workerConnection, prefix, concurrency: options.concurrency ?? 8 },
     );
     worker.on('error', (error) => deps.logger.warn({ err: error }, 'channel worker connection problem'));
   }
 
+  /**
+   * A sync stopped by the drain is poked again at once, while this process still holds the queue
+   * open, so a worker that keeps running takes the channel over now (its lease is already released)
+   * rather than at the next relay sweep. The sweep stays the guarantee: the work is dirty in Postgres.
+   */
+  const handBack = async (channelId: number) => {
+    interrupted.add(channelId);
+    try {
+      await poke(channelId, 0);
+    } catch (error) {
+      deps.logger.warn({ err: error, channelId }, 'could not hand an interrupted channel sync back to the queue; the relay sweep will announce it');
+    }
+  };
+
   return {
     queue,
     async schedule(channelIds) {
+      // Shut down: the work stays dirty in Postgres and the next relay sweep announces it.
+      if (queueClosed) return;
       for (const id of channelIds) {
         try {
           await poke(id, await delays.delayFor(id));
@@ -73,11 +103,16 @@ export function startBullmqScheduler(deps: SyncDeps, options: BullmqOptions): Sy
         }
       }
     },
-    async stop() {
+    inFlight: () => running,
+    async stop(): Promise<DrainSummary> {
+      draining.abort();
+      // close() fetches no more jobs and waits for the active ones, which now end after their current message.
       await worker?.close();
+      queueClosed = true;
       await queue.close();
       queueConnection.disconnect();
       workerConnection?.disconnect();
+      return { interrupted: [...interrupted] };
     },
   };
 }

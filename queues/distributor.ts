@@ -39,14 +39,33 @@ export interface DistributionOptions {
   icalPolling?: boolean;
   /** false: do not pull reservations from OTAs from this process. */
   reservationPolling?: boolean;
+  /** Longest stop() waits for running deliveries to finish their current message (default 30 s). */
+  drainTimeoutMs?: number;
 }
+
+/** How a stop went. Not drained: deliveries were still running at the deadline (see stop()). */
+export interface DrainResult {
+  drained: boolean;
+  ms: number;
+  /** Channels whose sync stopped early with work left (handed back to the queue when there is one). */
+  interrupted: number[];
+}
+
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
 export interface Distribution {
   metrics: DistributionMetrics;
   relay: Relay;
   scheduler: SyncScheduler;
   deps: SyncDeps;
-  stop(): Promise<void>;
+  /**
+   * Graceful shutdown: no new jobs; each running channel sync finishes the message it is sending,
+   * records the answer, releases its lease and hands the rest back; then Redis and LISTEN close.
+   * Resolves `drained: false` at the deadline if a delivery is still running (a partner slow to
+   * answer, a retry wait): nothing is lost then either, since the outbox and dirty ranges keep the
+   * work and the leases run out, but the caller should exit rather than wait on.
+   */
+  stop(): Promise<DrainResult>;
 }
 
 /** The outbox relay plus channel workers: what `tidewater worker` runs, and `serve` unless --no-workers. */
@@ -91,17 +110,53 @@ export function startDistribution(options: DistributionOptions): Distribution {
     releaseExpiredHolds(options.db, options.logger).catch((error: unknown) => options.logger.warn({ err: error }, 'releasing expired holds failed'));
   }, options.holdSweepMs ?? 10_000);
   holds.unref();
+  const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  let stopping: Promise<DrainResult> | undefined;
+
+  const drain = async (): Promise<DrainResult> => {
+    const { logger } = options;
+    const started = Date.now();
+    clearInterval(holds);
+    const deliveries = scheduler.inFlight();
+    logger.info({ deliveries, deadlineMs: drainTimeoutMs }, `draining ${deliveries} deliveries`);
+    // The scheduler first, so running syncs hear of it at once; the relay and pollers stop alongside.
+    // A relay pass still under way may announce work: the queue takes it while open, and after that
+    // it simply stays dirty in Postgres for the next sweep.
+    const work = Promise.all([scheduler.stop(), relay.stop(), icalPoller?.stop(), reservationPoller?.stop()]).then(
+      ([summary]) => summary,
+      (error: unknown) => {
+        logger.error({ err: error }, 'stopping distribution failed');
+        return undefined;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), drainTimeoutMs);
+    });
+    const outcome = await Promise.race([work, deadline]);
+    clearTimeout(timer);
+    const ms = Date.now() - started;
+    if (outcome === 'deadline') {
+      logger.error(
+        { deliveries: scheduler.inFlight(), ms },
+        'drain deadline passed with deliveries still running: their changes stay dirty in Postgres and their channel leases run out for another worker',
+      );
+      return { drained: false, ms, interrupted: [] };
+    }
+    if (outcome === undefined) return { drained: false, ms, interrupted: [] };
+    logger.info({ ms, interrupted: outcome.interrupted }, 'drained');
+    return { drained: true, ms, interrupted: outcome.interrupted };
+  };
+
   return {
     metrics,
     relay,
     scheduler,
     deps,
-    async stop() {
-      clearInterval(holds);
-      await icalPoller?.stop();
-      await reservationPoller?.stop();
-      await relay.stop();
-      await scheduler.stop();
+    stop() {
+      // A second call (SIGTERM after SIGINT, a test's afterAll) waits for the same drain.
+      stopping ??= drain();
+      return stopping;
     },
   };
 }

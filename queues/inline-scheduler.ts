@@ -1,4 +1,4 @@
-import { ChannelDelays, type SyncScheduler } from './scheduler';
+import { ChannelDelays, type DrainSummary, type SyncScheduler } from './scheduler';
 import { syncChannel, type SyncDeps } from './sync-channel';
 
 /**
@@ -10,13 +10,20 @@ export function startInlineScheduler(deps: SyncDeps, options: { concurrency?: nu
   const delays = new ChannelDelays(deps.db, options.batchIntervalMs ?? (() => 0));
   const due = new Map<number, number>();
   const running = new Map<number, Promise<void>>();
+  // Aborted by stop(): running syncs end after the message they are sending.
+  const draining = new AbortController();
+  const runDeps: SyncDeps = { ...deps, signal: draining.signal };
+  const interrupted = new Set<number>();
   let stopped = false;
 
   const run = (channelId: number) => {
     due.delete(channelId);
-    const task = syncChannel(deps, channelId)
+    const task = syncChannel(runDeps, channelId)
       .then((outcome) => {
-        if (outcome.status === 'busy' || outcome.status === 'backoff') setDue(channelId, outcome.retryAt);
+        // Nobody else delivers for this process: what a stopped sync left stays dirty in Postgres,
+        // and the relay's first sweep after the next start announces it.
+        if (outcome.status === 'interrupted') interrupted.add(channelId);
+        else if (outcome.status === 'busy' || outcome.status === 'backoff') setDue(channelId, outcome.retryAt);
         else if (outcome.status === 'synced' && outcome.more) setDue(channelId, Date.now());
       })
       .catch((error: unknown) => {
@@ -28,6 +35,7 @@ export function startInlineScheduler(deps: SyncDeps, options: { concurrency?: nu
   };
 
   const setDue = (channelId: number, at: number) => {
+    if (stopped) return;
     const current = due.get(channelId);
     if (current === undefined || at < current) due.set(channelId, at);
   };
@@ -46,6 +54,7 @@ export function startInlineScheduler(deps: SyncDeps, options: { concurrency?: nu
     async schedule(channelIds) {
       for (const id of channelIds) {
         const delay = await delays.delayFor(id);
+        if (stopped) return;
         const at = Date.now() + delay;
         // A batched channel keeps its first due time, so steady changes cannot postpone it forever.
         if (!due.has(id)) due.set(id, at);
@@ -53,10 +62,15 @@ export function startInlineScheduler(deps: SyncDeps, options: { concurrency?: nu
       }
       tick();
     },
-    async stop() {
+    inFlight: () => running.size,
+    async stop(): Promise<DrainSummary> {
       stopped = true;
       clearInterval(timer);
+      draining.abort();
+      // Everything in `due` is backed by dirty ranges or pending bookings in Postgres: dropping it loses nothing.
+      due.clear();
       await Promise.allSettled([...running.values()]);
+      return { interrupted: [...interrupted] };
     },
   };
 }

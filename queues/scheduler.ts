@@ -3,7 +3,19 @@ import type { Db } from '../db/connection';
 /** Decides when a channel's sync runs: at once for critical channels, batched for the others. */
 export interface SyncScheduler {
   schedule(channelIds: number[]): Promise<void>;
-  stop(): Promise<void>;
+  /** Channel syncs running in this process now. */
+  inFlight(): number;
+  /**
+   * Takes no new work and tells running syncs to stop after the message they are sending (each
+   * records the channel's answer and releases its lease); resolves once they all have. What they
+   * left undone is still dirty in Postgres.
+   */
+  stop(): Promise<DrainSummary>;
+}
+
+export interface DrainSummary {
+  /** Channels whose sync stopped early with work left, handed back for another run. */
+  interrupted: number[];
 }
 
 /** Channels that are not critical are batched: their work waits this long to gather more changes. */

@@ -90,6 +90,28 @@ const describeErrors = (errors: ErrorObject[] | null | undefined) =>
   (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' ? `: ${String((e.params as { additionalProperty?: string }).additionalProperty)}` : ''}`).join('; ');
 const clip = (text: string | undefined) => (text === undefined ? '(no body)' : text.length > 400 ? `${text.slice(0, 400)}…` : text);
 
+/** The parts of express's router stack that name routes (express keeps them on `app.router`). */
+interface RouterLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: RouterLayer[] };
+}
+
+/** `METHOD /path/{param}` of every route registered on the app, in the document's path syntax. */
+function routesOf(app: Express): string[] {
+  const found: string[] = [];
+  const visit = (stack: readonly RouterLayer[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const method of Object.keys(layer.route.methods)) found.push(`${method.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+      } else if (layer.handle?.stack) {
+        visit(layer.handle.stack);
+      }
+    }
+  };
+  visit((app as unknown as { router: { stack: RouterLayer[] } }).router.stack);
+  return found;
+}
+
 /** One operation's calls; `check` sends a request and records what does not match the document. */
 type Scenario = (check: Check) => Promise<void>;
 type Check = (label: string, expectedStatus: number, call: request.Test, sentJson?: unknown) => Promise<request.Response>;
@@ -234,6 +256,17 @@ describe('OpenAPI document', () => {
       const invalid = await check('to before from', 422, request(app).get(`/v1/properties/AMS01/ari?from=${night(2)}&to=${night(1)}`).set(bearer('pms')));
       expect(invalid.body.errors).toEqual([{ pointer: '/query/to', detail: expect.any(String) }]);
     },
+    'GET /v1/properties/{code}/rates/explain': async (check) => {
+      const url = (code: string, query: string) => `/v1/properties/${code}/rates/explain?${query}`;
+      const explained = await check('derived plan as a channel gets it', 200, request(app).get(url('AMS01', `roomType=DBL&ratePlan=NRF&date=${night(30)}&channel=otax`)).set(bearer('pms')));
+      expect(explained.body).toMatchObject({ base: '116.10', channel: { code: 'otax', roomType: '1001', ratePlan: '5002' } });
+      await check('no rate loaded', 200, request(app).get(url('AMS01', `roomType=DBL&ratePlan=BAR&date=${night(200)}`)).set(bearer('admin')));
+      await check('no key', 401, request(app).get(url('AMS01', `roomType=DBL&ratePlan=NRF&date=${night(30)}`)));
+      await check('channel keys may not ask', 403, request(app).get(url('AMS01', `roomType=DBL&ratePlan=NRF&date=${night(30)}`)).set(bearer('channel')));
+      await check('no such property', 404, request(app).get(url('NOPE01', `roomType=DBL&ratePlan=NRF&date=${night(30)}`)).set(bearer('nowhere')));
+      const invalid = await check('unknown rate plan', 422, request(app).get(url('AMS01', `roomType=DBL&ratePlan=PKG&date=${night(30)}`)).set(bearer('pms')));
+      expect(invalid.body.errors).toEqual([{ pointer: '/query/ratePlan', detail: expect.any(String) }]);
+    },
     'POST /v1/properties/{code}/bookings': async (check) => {
       const post = (key: string, body: string | object, idempotencyKey?: string) => {
         const req = request(app).post('/v1/properties/AMS01/bookings').set(bearer(key));
@@ -355,6 +388,10 @@ describe('OpenAPI document', () => {
 
   it('has a scenario here for every documented operation, and documents every operation a scenario calls', () => {
     expect(operations.map((o) => o.key).sort()).toEqual(Object.keys(scenarios).sort());
+  });
+
+  it('documents every route the app serves', () => {
+    expect(routesOf(app).sort()).toEqual(operations.map((o) => o.key).sort());
   });
 
   it.each(operations.map((o) => [o.key, o] as const))('%s answers as documented', async (key, { path: p, method, operation }) => {
