@@ -15,6 +15,7 @@ import type { Readiness } from './readiness';
 import { icalRouter } from './ical-router';
 import { createApiMetrics, type ApiMetrics } from './metrics';
 import { registerLedgerGauges } from './ledger-metrics';
+import { registerBookingMetrics } from '../services/booking-service';
 import { openApiRouter } from './openapi-router';
 import { otaRouter } from './ota-router';
 import { problemHandler } from './problem';
@@ -38,6 +39,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? createApiMetrics();
   registerLedgerGauges(metrics.registry, deps.db);
+  registerBookingMetrics(metrics.registry);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

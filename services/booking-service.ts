@@ -9,11 +9,13 @@ import {
   type StayRateCell,
 } from '../core/booking';
 import { todayIn } from '../core/dates';
+import { Counter, type Registry } from 'prom-client';
 import {
   NotBookableError,
   PaymentDeclinedError,
   RequestInProgressError,
   SoldOutError,
+  TidewaterError,
   ValidationError,
   type FieldError,
   type ShortNight,
@@ -142,6 +144,17 @@ const DIRECT_SOURCE = 'direct';
  * The client's Idempotency-Key makes the whole saga safe to repeat.
  */
 export async function createDirectBooking(deps: BookingDeps, propertyCode: string, input: unknown, options: DirectBookingOptions): Promise<DirectBookingAnswer> {
+  try {
+    const answer = await runDirectBooking(deps, propertyCode, input, options);
+    countBooking('direct', answer.statusCode === 202 ? 'failed' : 'accepted');
+    return answer;
+  } catch (error) {
+    countBooking('direct', error instanceof RequestInProgressError ? 'duplicate' : error instanceof TidewaterError ? 'refused' : 'failed');
+    throw error;
+  }
+}
+
+async function runDirectBooking(deps: BookingDeps, propertyCode: string, input: unknown, options: DirectBookingOptions): Promise<DirectBookingAnswer> {
   const parsed = directBookingSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues));
   const request = parsed.data;
@@ -299,3 +312,34 @@ export async function releaseExpiredHolds(db: Db, logger: Logger, limit = 100): 
   return released;
 }
 
+/**
+ * What became of a booking the hub was given, for the booking success-rate alert
+ * (deploy/prometheus/alerts.yml): `accepted` (in the ledger, changes and cancellations included),
+ * `duplicate` (a repeat or an older revision: nothing to do), `refused` (sold out, payment declined,
+ * not bookable, invalid: the guest or client was told why, a normal part of selling), `rejected` (a
+ * channel booking the hub could not apply, e.g. an unmapped room code: the channel holds a booking the
+ * ledger does not), `failed` (the hub could not finish it: an error, or a payment whose outcome is unknown).
+ */
+export type BookingOutcome = 'accepted' | 'duplicate' | 'refused' | 'rejected' | 'failed';
+
+export const BOOKINGS_METRIC = 'tidewater_bookings_total';
+
+/**
+ * One counter per process, not per registry: bookings arrive by many paths (JSON API, OTA and
+ * AlpineBits pushes, reservation pulls) that carry no registry. Each /metrics registry adopts it.
+ */
+const bookingOutcomes = new Counter({
+  name: BOOKINGS_METRIC,
+  help: 'Bookings received, by channel type (direct: the booking API) and outcome (accepted, duplicate, refused, rejected, failed)',
+  labelNames: ['channel_type', 'outcome'] as const,
+  registers: [],
+});
+
+export function countBooking(channelType: string, outcome: BookingOutcome): void {
+  bookingOutcomes.inc({ channel_type: channelType, outcome });
+}
+
+/** Exposes the booking counter on a /metrics registry; safe to call again for the same registry. */
+export function registerBookingMetrics(registry: Registry): void {
+  if (registry.getSingleMetric(BOOKINGS_METRIC) === undefined) registry.registerMetric(bookingOutcomes);
+}

@@ -1,9 +1,9 @@
 import type { ChannelReservation } from '../core/reservation-message';
-import { ValidationError, type FieldError } from '../core/errors';
+import { TidewaterError, ValidationError, type FieldError } from '../core/errors';
 import { findRatePlan, findRoomType, type ChannelConfig } from '../core/property';
 import type { ChangeOrigin } from '../db/outbox-repo';
 import type { StoredProperty } from '../db/properties-repo';
-import { ingestChannelBooking, type BookingDeps, type IngestResult } from './booking-service';
+import { countBooking, ingestChannelBooking, type BookingDeps, type IngestResult } from './booking-service';
 
 export interface AppliedReservation {
   reservation: ChannelReservation;
@@ -46,8 +46,11 @@ export async function applyChannelReservations(
         ...(reservation.guest ? { guest: reservation.guest } : {}),
       }, origin);
       out.push({ reservation, result });
+      countBooking(channel.type, result.outcome === 'duplicate' || result.outcome === 'stale' ? 'duplicate' : 'accepted');
     } catch (error) {
       out.push({ reservation, error: error as Error });
+      // Ours to explain (unmapped code, bad dates) is a rejection the channel is told about; anything else a failure.
+      countBooking(channel.type, error instanceof TidewaterError ? 'rejected' : 'failed');
     }
   }
   return out;
