@@ -53,6 +53,7 @@ export function registerServe(program: Command): void {
           registry,
           queuePrefix: rt.env.TIDEWATER_QUEUE_PREFIX,
           leaseMs: rt.env.TIDEWATER_CHANNEL_LEASE_MS,
+          reconcileSchedule: { cron: rt.env.TIDEWATER_RECONCILE_CRON },
           ...(rt.env.TIDEWATER_ALERT_WEBHOOK ? { health: { alertWebhook: rt.env.TIDEWATER_ALERT_WEBHOOK } } : {}),
           ...(rt.env.REDIS_URL ? { redisUrl: rt.env.REDIS_URL } : {}),
           ...(rt.env.DATABASE_URL ? { listenUrl: rt.env.DATABASE_URL } : {}),

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+const CRON_FIELD = '[\\d*,/A-Za-z?#LW-]+';
+const CRON_SHAPE = new RegExp(`^${CRON_FIELD}(\\s+${CRON_FIELD}){4,5}$`);
+
 /** Every environment variable Tidewater reads, validated once at start. */
 export const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
@@ -11,6 +14,12 @@ export const envSchema = z.object({
   TIDEWATER_QUEUE_PREFIX: z.string().regex(/^[\w:.{}-]+$/, 'letters, digits, {} and : . - _ only').default('tidewater'),
   TIDEWATER_CHANNEL_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(20_000),
   TIDEWATER_ALERT_WEBHOOK: z.url().optional(),
+  // The shape only: the pattern itself is checked by the cron parser when the schedule starts.
+  TIDEWATER_RECONCILE_CRON: z
+    .string()
+    .trim()
+    .refine((v) => v === 'off' || CRON_SHAPE.test(v), 'must be a cron pattern or off')
+    .default('0 3 * * *'),
   TIDEWATER_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -31,6 +40,7 @@ export const ENV_EXPECTED: Readonly<Record<EnvVariable, string>> = {
   TIDEWATER_QUEUE_PREFIX: 'letters, digits, {} and : . - _ only, e.g. tidewater or {tidewater}',
   TIDEWATER_CHANNEL_LEASE_MS: 'milliseconds, a whole number from 1000 to 600000',
   TIDEWATER_ALERT_WEBHOOK: 'an absolute http(s) URL',
+  TIDEWATER_RECONCILE_CRON: "a cron pattern (minute hour day month weekday, in each property's time zone) such as 0 3 * * *, or off",
   TIDEWATER_DRAIN_DELAY_MS: 'milliseconds, a whole number from 0 to 600000',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };

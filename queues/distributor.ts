@@ -12,6 +12,7 @@ import { startInlineScheduler } from './inline-scheduler';
 import { createDistributionMetrics, type DistributionMetrics } from './metrics';
 import { startOutboxRelay, type Relay } from './outbox-relay';
 import { startReservationPolling } from './reservation-poller';
+import { reconcileScheduleContext, startReconcileSchedule, type ReconcileScheduleOptions } from './reconcile-schedule';
 import { ChannelPacer } from './rate-limiter';
 import { DEFAULT_BATCH_INTERVAL_MS, type SyncScheduler } from './scheduler';
 import type { SyncDeps } from './sync-channel';
@@ -39,6 +40,8 @@ export interface DistributionOptions {
   icalPolling?: boolean;
   /** false: do not pull reservations from OTAs from this process. */
   reservationPolling?: boolean;
+  /** Scheduled reconciliation (reconcile-schedule.ts); off unless given: `tidewater worker` and `serve` turn it on. */
+  reconcileSchedule?: false | ReconcileScheduleOptions;
   /** Longest stop() waits for running deliveries to finish their current message (default 30 s). */
   drainTimeoutMs?: number;
 }
@@ -110,6 +113,9 @@ export function startDistribution(options: DistributionOptions): Distribution {
     releaseExpiredHolds(options.db, options.logger).catch((error: unknown) => options.logger.warn({ err: error }, 'releasing expired holds failed'));
   }, options.holdSweepMs ?? 10_000);
   holds.unref();
+  // Scheduled reconciliation: only when asked for, so tests and the demo run none.
+  const reconcile =
+    options.reconcileSchedule && options.runWorkers !== false ? startReconcileSchedule(reconcileScheduleContext(options, deps, scheduler), options.reconcileSchedule) : undefined;
   const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   let stopping: Promise<DrainResult> | undefined;
 
@@ -122,7 +128,7 @@ export function startDistribution(options: DistributionOptions): Distribution {
     // The scheduler first, so running syncs hear of it at once; the relay and pollers stop alongside.
     // A relay pass still under way may announce work: the queue takes it while open, and after that
     // it simply stays dirty in Postgres for the next sweep.
-    const work = Promise.all([scheduler.stop(), relay.stop(), icalPoller?.stop(), reservationPoller?.stop()]).then(
+    const work = Promise.all([scheduler.stop(), relay.stop(), icalPoller?.stop(), reservationPoller?.stop(), reconcile?.stop()]).then(
       ([summary]) => summary,
       (error: unknown) => {
         logger.error({ err: error }, 'stopping distribution failed');
