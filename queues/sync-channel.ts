@@ -7,6 +7,7 @@ import { findPropertyById, type StoredProperty } from '../db/properties-repo';
 import {
   addDeadLetter,
   claimChannelLease,
+  correlationIdsOf,
   deleteDirtyRanges,
   findChannelRow,
   logDelivery,
@@ -94,6 +95,8 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
   let messages = 0;
   let cells = 0;
   let lagMs: number | null = null;
+  // The ranges this run read: their correlation ids name the requests the delivery carries.
+  const carried: DirtyRange[] = [];
   // Why a run ended before its work was done; the unsent ranges stay dirty either way.
   let stopped: 'interrupted' | 'lease-lost' | undefined;
   try {
@@ -101,6 +104,7 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
     // round wait for the next window, so that a burst of changes becomes one message per window.
     for (let round = 0, full = true; round < MAX_ROUNDS && full; round++) {
       const dirty = await readDirtyRanges(db, channelId, DIRTY_READ_LIMIT);
+      carried.push(...dirty);
       full = dirty.length === DIRTY_READ_LIMIT;
       if (dirty.length === 0) break;
       const stored = await findPropertyById(db, channelRow.property_id);
@@ -177,7 +181,7 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
     if (messages > 0) {
       await logDelivery(db, { channelId, messages, cells, lagMs, outcome: stopped ?? 'synced' });
       // Per process, so an operator (or the scale-out test) can see which worker delivered what.
-      logger.info({ channel: channelRow.code, channelId, messages, cells, lagMs, outcome: stopped ?? 'synced' }, 'delivered to channel');
+      logger.info({ channel: channelRow.code, channelId, messages, cells, lagMs, outcome: stopped ?? 'synced', correlationIds: correlationIdsOf(carried) }, 'delivered to channel');
     }
     if (stopped === 'interrupted') return { status: 'interrupted', messages, cells };
     if (stopped === 'lease-lost') return { status: 'busy', retryAt: Date.now() + 250 };
@@ -188,7 +192,7 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
     const waitMs = error instanceof TransientChannelError && error.waitMs ? Math.max(error.waitMs, backoff) : backoff;
     const failures = await recordChannelFailure(db, channelId, message, waitMs);
     deps.metrics.retries.inc({ channel_type: 'any' });
-    logger.warn({ channel: channelRow.code, failures, retryInMs: waitMs, error: message }, 'channel sync failed; will retry');
+    logger.warn({ channel: channelRow.code, failures, retryInMs: waitMs, error: message, correlationIds: correlationIdsOf(carried) }, 'channel sync failed; will retry');
     const policy = deps.health ?? defaultHealthPolicy;
     if (channelRow.critical && failures >= policy.failureThreshold) {
       await engageSafetyBuffer(healthDeps(deps), channelRow.property_id, channelId, `${failures} consecutive failures: ${message}`);
