@@ -1,5 +1,6 @@
-import type { IsoDate } from './dates';
+import { daysBetween, todayIn, type IsoDate } from './dates';
 import { applyMarkup, currencyDecimals, toScaled } from './money';
+import { planLineage, priceCell } from './pricing';
 import type { ChannelConfig, ChannelMarkup, Property } from './property';
 
 /** What one channel should show for a room type on a night: Tidewater codes, after buffers. */
@@ -27,9 +28,13 @@ export interface ChannelView {
   rates: ChannelRateCell[];
 }
 
-/** The ledger's sellable count and rate cells for a range, before any channel's buffer. */
+/**
+ * The ledger's sellable count and rate cells for a range, before any channel's buffer. `sold` and
+ * `total` feed occupancy pricing rules; a night without them has no occupancy, so those rules do not
+ * apply to it (readers that serve delivery, reconciliation and drift checks always give them).
+ */
 export interface LedgerSlice {
-  inventory: Array<{ roomType: string; date: IsoDate; available: number }>;
+  inventory: Array<{ roomType: string; date: IsoDate; available: number; sold?: number; total?: number }>;
   rates: ChannelRateCell[];
 }
 
@@ -41,15 +46,22 @@ export function safetyBufferRooms(rooms: number, percent: number): number {
 
 /**
  * The view a channel should hold: only mapped room types and rate plans, with the channel's own
- * buffer and any property-wide safety buffer taken off availability (never below zero), and the
- * channel's markup on every price. Delivery, reconciliation and the sample channels' drift check
- * all take the channel's side from here, so a markup never shows up as drift.
+ * buffer and any property-wide safety buffer taken off availability (never below zero), the
+ * property's pricing rules on every pushed rate, and the channel's markup on top. Delivery,
+ * reconciliation and the sample channels' drift check all take the channel's side from here, so
+ * neither a markup nor a pricing rule ever shows up as drift, and `rate explain` runs the same
+ * functions (priceCell, applyMarkup) to show how a price came about.
+ *
+ * Prices are computed here, at view time, rather than stored: the ledger keeps the rate the PMS
+ * pushed, and a change of occupancy (a booking) or of the rules re-prices whatever a channel reads
+ * next. `today` (the property's date) is what booking-window rules count from.
  */
 export function channelViewOf(
   property: Property,
   channel: ChannelConfig,
   slice: LedgerSlice,
   safetyBufferPercent = 0,
+  today: IsoDate = todayIn(property.timezone),
 ): ChannelView {
   const withheld = new Map(
     property.roomTypes.map((r) => [r.code, channel.buffer.rooms + safetyBufferRooms(r.rooms, safetyBufferPercent)]),
@@ -59,11 +71,36 @@ export function channelViewOf(
       .filter((c) => channel.roomTypes[c.roomType] !== undefined)
       .map((c) => ({ roomType: c.roomType, date: c.date, available: Math.max(0, c.available - (withheld.get(c.roomType) ?? 0)) })),
     rates: markedUp(
-      slice.rates.filter((c) => channel.roomTypes[c.roomType] !== undefined && channel.ratePlans[c.ratePlan] !== undefined),
+      priced(
+        property,
+        slice.rates.filter((c) => channel.roomTypes[c.roomType] !== undefined && channel.ratePlans[c.ratePlan] !== undefined),
+        slice.inventory,
+        today,
+      ),
       channel.markup,
       property.currency,
     ),
   };
+}
+
+/** The pricing rules' price of every cell; the pushed rates as they are when the property has none. */
+function priced(property: Property, rates: ChannelRateCell[], inventory: LedgerSlice['inventory'], today: IsoDate): ChannelRateCell[] {
+  const pricing = property.pricing;
+  if (!pricing || rates.length === 0) return rates;
+  const decimals = currencyDecimals(property.currency);
+  const occupancy = new Map(inventory.map((c) => [inventoryKey(c), { sold: c.sold ?? 0, total: c.total ?? 0 }]));
+  const lineage = new Map(property.ratePlans.map((p) => [p.code, planLineage(property, p.code)]));
+  return rates.map((c) => {
+    if (c.amount === null) return c;
+    const ctx = {
+      date: c.date,
+      occupancy: occupancy.get(inventoryKey(c)) ?? { sold: 0, total: 0 },
+      daysBeforeArrival: daysBetween(today, c.date),
+      roomType: c.roomType,
+      ratePlans: lineage.get(c.ratePlan) ?? [c.ratePlan],
+    };
+    return { ...c, amount: priceCell(c.amount, ctx, pricing, decimals).final };
+  });
 }
 
 function markedUp(rates: ChannelRateCell[], markup: ChannelMarkup | undefined, currency: string): ChannelRateCell[] {

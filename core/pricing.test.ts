@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { parseAriBatch, planAriBatch } from './ari';
+import { channelViewOf, type LedgerSlice } from './channel-view';
 import { WEEKDAYS, type Weekday } from './dates';
 import { ValidationError } from './errors';
 import { decimalPlaces, deriveAmount, toScaled } from './money';
@@ -18,6 +19,7 @@ import {
 } from './pricing';
 import { parsePropertyDocument, toPropertyDocument } from './property-document';
 import type { Property } from './property';
+import { explainRate } from './rate-explain';
 
 const NOW = new Date('2027-01-15T12:00:00Z');
 const ctx = (over: Partial<PricingContext> = {}): PricingContext => ({
@@ -465,3 +467,101 @@ describe('pricing section', () => {
     );
   });
 });
+
+// ---- what channels are sent (phase 2): channelViewOf prices at view time, explain shows the same ----
+
+describe('channelViewOf with pricing rules', () => {
+  const doc = {
+    ...chainDocument(),
+    channels: [
+      { code: 'ota', type: 'ota-xml', roomTypes: { DBL: '1' }, ratePlans: { RACK: 'R', BAR: 'B', NRF: 'N' }, markup: { percent: 10 } },
+      { code: 'web', type: 'direct', roomTypes: { DBL: 'd' }, ratePlans: { BAR: 'b', NRF: 'n' } },
+    ],
+    pricing: {
+      rounding: { mode: 'ending', ending: '.99' },
+      rules: [
+        { name: 'Busy', kind: 'occupancy', when: { atLeastPercent: 50 }, factor: '1.20' },
+        { name: 'Last minute', kind: 'booking-window', when: { maxDays: 2 }, factor: '0.85', ratePlans: ['NRF'] },
+      ],
+    },
+  };
+  const cell = (ratePlan: string, amount: string | null, date = '2027-03-05') => ({
+    roomType: 'DBL',
+    ratePlan,
+    date,
+    amount,
+    minStay: null,
+    maxStay: null,
+    closedToArrival: false,
+    closedToDeparture: false,
+    stopSell: false,
+  });
+
+  it('sends every channel the rules’ price, then its own markup; occupancy comes from the slice, the booking window from today', () => {
+    const property = parsePropertyDocument(doc);
+    const [ota, web] = property.channels as [Property['channels'][number], Property['channels'][number]];
+    const slice = (sold: number): LedgerSlice => ({
+      inventory: [{ roomType: 'DBL', date: '2027-03-05', available: 20 - sold, sold, total: 20 }],
+      rates: [cell('BAR', '100.00'), cell('NRF', '90.00'), cell('RACK', null)],
+    });
+    const amounts = (view: ReturnType<typeof channelViewOf>) => Object.fromEntries(view.rates.map((c) => [c.ratePlan, c.amount]));
+    // 9 of 20 sold: BAR 100.00 → .99 ending 99.99; NRF 90.00 → 89.99. The OTA adds 10 % on top.
+    expect(amounts(channelViewOf(property, web, slice(9), 0, '2027-02-01'))).toEqual({ BAR: '99.99', NRF: '89.99' });
+    expect(amounts(channelViewOf(property, ota, slice(9), 0, '2027-02-01'))).toEqual({ BAR: '109.99', NRF: '98.99', RACK: null });
+    // A booking takes it to 10 of 20 = 50 %: × 1.20 on every channel.
+    expect(amounts(channelViewOf(property, web, slice(10), 0, '2027-02-01'))).toEqual({ BAR: '119.99', NRF: '107.99' });
+    expect(amounts(channelViewOf(property, ota, slice(10), 0, '2027-02-01'))).toEqual({ BAR: '131.99', NRF: '118.79', RACK: null });
+    // Two days out the NRF last-minute rule joins in: 90.00 × 1.20 × 0.85 = 91.80 → 91.99.
+    expect(amounts(channelViewOf(property, web, slice(10), 0, '2027-03-03'))).toEqual({ BAR: '119.99', NRF: '91.99' });
+  });
+
+  it('leaves the pushed rates alone for a property without pricing rules', () => {
+    const property = parsePropertyDocument({ ...doc, pricing: undefined });
+    const web = property.channels[1] as Property['channels'][number];
+    const slice: LedgerSlice = { inventory: [{ roomType: 'DBL', date: '2027-03-05', available: 0, sold: 20, total: 20 }], rates: [cell('BAR', '100.00')] };
+    expect(channelViewOf(property, web, slice).rates[0]?.amount).toBe('100.00');
+  });
+
+  it('prices exactly as rate explain says, for every channel (property)', () => {
+    fc.assert(
+      fc.property(
+        pricingArb(2),
+        adjustArb,
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 40 }),
+        dateArb,
+        fc.integer({ min: 0, max: 400 }),
+        fc.constantFrom('RACK', 'BAR', 'NRF'),
+        fc.constantFrom(undefined, '12.5', '-3', '0'),
+        (pricing, bar, rackMinor, a, b, date, daysAhead, ratePlan, markup) => {
+          const property = parsePropertyDocument({
+            ...chainDocument({ bar }),
+            channels: [{ code: 'ota', type: 'ota-xml', roomTypes: { DBL: '1' }, ratePlans: { RACK: 'R', BAR: 'B', NRF: 'N' }, ...(markup ? { markup: { percent: markup } } : {}) }],
+          });
+          property.pricing = pricing;
+          let rates: Map<string, string>;
+          try {
+            rates = pushRack(property, formatMinor(BigInt(rackMinor), 2));
+          } catch {
+            return; // a derived rate below zero: refused at push, nothing to price
+          }
+          const [sold, total] = a <= b ? [a, b] : [b, a];
+          const today = addDaysTo(date, -daysAhead);
+          const slice: LedgerSlice = {
+            inventory: [{ roomType: 'DBL', date: '2027-03-05', available: total - sold, sold, total }],
+            rates: [...rates].map(([plan, amount]) => cell(plan, amount)),
+          };
+          const viewed = channelViewOf(property, property.channels[0] as Property['channels'][number], slice, 0, today).rates.find((c) => c.ratePlan === ratePlan);
+          const explained = explainRate(property, { roomType: 'DBL', ratePlan, date: '2027-03-05', channel: 'ota' }, { rates, occupancy: { sold, total } }, today);
+          expect(viewed?.amount).toBe(explained.final);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+function addDaysTo(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}

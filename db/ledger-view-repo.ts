@@ -129,14 +129,16 @@ export async function readLedgerSpans(
   db: DbHandle,
   stored: StoredProperty,
   spans: ReadonlyArray<{ roomTypeId: number; from: IsoDate; to: IsoDate }>,
-): Promise<{ inventory: Array<{ roomType: string; date: IsoDate; available: number }>; rates: Array<{ roomType: string; ratePlan: string; date: IsoDate; amount: string | null; minStay: number | null; maxStay: number | null; closedToArrival: boolean; closedToDeparture: boolean; stopSell: boolean }> }> {
+): Promise<{ inventory: Array<{ roomType: string; date: IsoDate; available: number; sold: number; total: number }>; rates: Array<{ roomType: string; ratePlan: string; date: IsoDate; amount: string | null; minStay: number | null; maxStay: number | null; closedToArrival: boolean; closedToDeparture: boolean; stopSell: boolean }> }> {
   if (spans.length === 0) return { inventory: [], rates: [] };
   const bindings = [spans.map((s) => s.roomTypeId), spans.map((s) => s.from), spans.map((s) => s.to)] as unknown as Knex.RawBinding[];
   const nights = `unnest(?::int[], ?::date[], ?::date[]) AS s(room_type_id, from_date, to_date)
                   CROSS JOIN LATERAL generate_series(s.from_date, s.to_date, interval '1 day') AS g(night)`;
   const [inventory, rates] = await Promise.all([
-    db.raw<{ rows: { room_type_id: number; night: string; available: number }[] }>(
-      `SELECT s.room_type_id, g.night::date::text AS night, COALESCE(c.available, rt.rooms) AS available
+    // sold and total: occupancy pricing rules judge each night by them (core/pricing.ts).
+    db.raw<{ rows: { room_type_id: number; night: string; available: number; sold: number; total: number }[] }>(
+      `SELECT s.room_type_id, g.night::date::text AS night, COALESCE(c.available, rt.rooms) AS available,
+              COALESCE(c.sold, 0) AS sold, COALESCE(c.total, rt.rooms) AS total
        FROM ${nights}
        JOIN room_types rt ON rt.id = s.room_type_id
        LEFT JOIN inventory_cells c ON c.property_id = ? AND c.room_type_id = s.room_type_id AND c.stay_date = g.night::date`,
@@ -155,7 +157,9 @@ export async function readLedgerSpans(
   const roomCode = new Map([...stored.roomTypeIds].map(([code, id]) => [id, code]));
   const planCode = new Map([...stored.ratePlanIds].map(([code, id]) => [id, code]));
   return {
-    inventory: inventory.rows.filter((r) => roomCode.has(r.room_type_id)).map((r) => ({ roomType: roomCode.get(r.room_type_id) as string, date: r.night, available: r.available })),
+    inventory: inventory.rows
+      .filter((r) => roomCode.has(r.room_type_id))
+      .map((r) => ({ roomType: roomCode.get(r.room_type_id) as string, date: r.night, available: r.available, sold: r.sold, total: r.total })),
     rates: rates.rows
       .filter((r) => roomCode.has(r.room_type_id) && planCode.has(r.rate_plan_id))
       .map((r) => ({

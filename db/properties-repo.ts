@@ -42,6 +42,11 @@ export async function upsertProperty(trx: DbHandle, property: Property): Promise
     for (const field of ['name', 'timezone', 'currency'] as const) {
       if (before[field] !== property[field]) changes.push(`${field}: ${before[field]} → ${property[field]}`);
     }
+    // Prices are computed from the rules when a channel's view is read, so a rule change must count
+    // as a change: the import then marks every channel's horizon dirty and the new prices go out.
+    if (stableJson(before.pricing ?? null) !== stableJson(property.pricing ?? null)) {
+      changes.push(!before.pricing ? 'added pricing rules' : !property.pricing ? 'removed pricing rules' : 'changed pricing rules');
+    }
     await trx('properties').where({ id: propertyId }).update(row);
   } else {
     const [inserted] = await trx('properties').insert(row).returning<{ id: number }[]>('id');
