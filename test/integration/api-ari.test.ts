@@ -146,6 +146,16 @@ describe('PMS JSON API', () => {
       expect(await ledgerFingerprint(t.db)).toEqual(before);
     });
 
+    it('shows a channel key the mappings but no channel credentials; the hotel\'s own keys see them', async () => {
+      const asChannel = await request(app).get('/v1/properties/AMS01').set(channelAuth());
+      expect(asChannel.status).toBe(200);
+      expect(asChannel.body.channels.length).toBeGreaterThan(0);
+      for (const channel of asChannel.body.channels) expect(channel).not.toHaveProperty('credentials');
+      expect(asChannel.body.channels[0].roomTypes).toBeDefined();
+      const asPms = await request(app).get('/v1/properties/AMS01').set(auth());
+      expect(asPms.body.channels.some((c: { credentials?: unknown }) => c.credentials !== undefined)).toBe(true);
+    });
+
     it('refuses a property document with a derivation cycle, naming the field', async () => {
       const doc = canalHouse({
         ratePlans: [
