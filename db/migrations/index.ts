@@ -4,6 +4,7 @@ import * as distribution from './20261130140000_distribution';
 import * as bookings from './20261130160000_bookings';
 import * as reconciliation from './20261130180000_reconciliation';
 import * as correlationIds from './20261201090000_correlation_ids';
+import * as reconciliationBookings from './20261201120000_reconciliation_bookings';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsx, jest
@@ -15,6 +16,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261130160000_bookings', bookings],
   ['20261130180000_reconciliation', reconciliation],
   ['20261201090000_correlation_ids', correlationIds],
+  ['20261201120000_reconciliation_bookings', reconciliationBookings],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {
