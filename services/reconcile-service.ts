@@ -98,7 +98,9 @@ export interface ReconcileResult {
 
 /**
  * Compares what each channel shows with what it should show (ledger after mappings, derived
- * rates, buffers and restrictions) and stores the run and its findings.
+ * rates, buffers and restrictions); the bookings of channels whose connector can list them with
+ * Tidewater's; and a PMS's sold counts per night with Tidewater's, where the PMS can answer.
+ * Stores the run and its findings of every kind.
  */
 export async function reconcileProperty(db: Db, propertyCode: string, options: ReconcileOptions = {}): Promise<ReconcileResult> {
   const stored = await requireProperty(db, propertyCode);
