@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { addDays, addYears, eachDate, isIsoDate, todayIn, WEEKDAYS, type IsoDate } from './dates';
 import { ValidationError, type FieldError } from './errors';
-import { currencyDecimals, decimalPlaces, deriveAmount, formatAmount, isDecimalString, isNegativeAmount } from './money';
+import { currencyDecimals, decimalPlaces, formatAmount, isDecimalString, isNegativeAmount } from './money';
+import { deriveRate } from './pricing';
 import { descendantsOf, findRatePlan, findRoomType, type Property } from './property';
 import { zodIssuesToFieldErrors } from './property-document';
 
@@ -164,7 +165,7 @@ export function planAriBatch(property: Property, batch: AriBatch, now: Date = ne
         if (!child.roomTypes.includes(roomType.code) || withDerived.has(child.code)) continue;
         const parentAmount = child.derivedFrom !== undefined ? withDerived.get(child.derivedFrom) : undefined;
         if (parentAmount !== undefined && child.adjust) {
-          const derived = deriveAmount(parentAmount, child.adjust, decimals);
+          const derived = deriveRate(parentAmount, child.adjust, decimals, child.rounding?.ending);
           if (isNegativeAmount(derived)) {
             errors.push({ pointer: at('rate'), detail: `derived rate of ${child.code} would be negative (${derived})` });
             return;

@@ -5,6 +5,7 @@ import { WEEKDAYS, type Weekday } from './dates';
 import { ValidationError } from './errors';
 import { decimalPlaces, deriveAmount, toScaled } from './money';
 import {
+  deriveRate,
   endingProblem,
   formatMinor,
   NO_PRICING,
@@ -272,7 +273,7 @@ describe('priceCell (properties)', () => {
 
 // ---- derived chains: NRF ← BAR ← RACK ----
 
-function chainDocument(adjust: { bar?: object; nrf?: object } = {}) {
+function chainDocument(adjust: { bar?: object; nrf?: object; nrfEnding?: string } = {}) {
   return {
     code: 'AMS01',
     name: 'Canal House',
@@ -285,7 +286,7 @@ function chainDocument(adjust: { bar?: object; nrf?: object } = {}) {
     ratePlans: [
       { code: 'RACK', roomTypes: ['DBL', 'SGL'] },
       { code: 'BAR', derivedFrom: 'RACK', adjust: adjust.bar ?? { percent: -10 } },
-      { code: 'NRF', derivedFrom: 'BAR', adjust: adjust.nrf ?? { percent: -10 } },
+      { code: 'NRF', derivedFrom: 'BAR', adjust: adjust.nrf ?? { percent: -10 }, ...(adjust.nrfEnding ? { rounding: { ending: adjust.nrfEnding } } : {}) },
     ],
   };
 }
@@ -312,12 +313,13 @@ describe('derived chains (NRF ← BAR ← RACK)', () => {
       fc.property(
         adjustArb,
         adjustArb,
+        fc.constantFrom(undefined, '.99', '.00', '9.99'),
         fc.integer({ min: 0, max: 10_000_000 }),
         fc.integer({ min: 0, max: 10_000_000 }),
         pricingArb(2),
         contextArb,
-        (bar, nrf, a, b, pricing, c) => {
-          const property = parsePropertyDocument(chainDocument({ bar, nrf }));
+        (bar, nrf, nrfEnding, a, b, pricing, c) => {
+          const property = parsePropertyDocument(chainDocument({ bar, nrf, ...(nrfEnding ? { nrfEnding } : {}) }));
           const [low, high] = a <= b ? [a, b] : [b, a];
           let before: Map<string, string>;
           let after: Map<string, string>;
@@ -333,7 +335,8 @@ describe('derived chains (NRF ← BAR ← RACK)', () => {
           for (const rates of [before, after]) {
             expect([...rates.keys()]).toEqual(['RACK', 'BAR', 'NRF']);
             expect(rates.get('BAR')).toBe(deriveAmount(rates.get('RACK') as string, bar as { percent: string }, 2));
-            expect(rates.get('NRF')).toBe(deriveAmount(rates.get('BAR') as string, nrf as { percent: string }, 2));
+            expect(rates.get('NRF')).toBe(deriveRate(rates.get('BAR') as string, nrf as { percent: string }, 2, nrfEnding));
+            if (nrfEnding) expect(BigInt((rates.get('NRF') as string).replace('.', '')) % 10n ** BigInt(nrfEnding.length - 1)).toBe(BigInt(nrfEnding.replace('.', '')));
           }
           for (const planCode of ['RACK', 'BAR', 'NRF']) {
             const was = before.get(planCode) as string;
@@ -346,6 +349,23 @@ describe('derived chains (NRF ← BAR ← RACK)', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('rounds a derived plan to its price ending when it asks for one, and explain shows it', () => {
+    const property = parsePropertyDocument(chainDocument({ nrfEnding: '.99' }));
+    expect(Object.fromEntries(pushRack(property, '200.00'))).toEqual({ RACK: '200.00', BAR: '180.00', NRF: '161.99' });
+    expect(Object.fromEntries(pushRack(property, '143.45'))).toMatchObject({ BAR: '129.11', NRF: '115.99' }); // 116.199
+    const explained = explainRate(property, { roomType: 'DBL', ratePlan: 'NRF', date: '2027-03-05' }, { rates: pushRack(property, '200.00'), occupancy: { sold: 0, total: 20 } }, '2027-03-01');
+    expect(explained.steps.map((s) => [s.label, s.amount])).toEqual([
+      ['RACK rate pushed by the PMS', '200.00'],
+      ['BAR = RACK −10%', '180.00'],
+      ['NRF = BAR −10%, ending .99', '161.99'],
+    ]);
+    expect(deriveRate('1.00', { amount: '-2.00' }, 2, '.99')).toBe('-1.00'); // still refused as negative, not rounded up
+    expect(pointersOf({ ...chainDocument(), ratePlans: [{ code: 'RACK', rounding: { ending: '.99' } }] }).join('\n')).toContain(
+      '/ratePlans/0/rounding: rounding applies to derived plans only',
+    );
+    expect(pointersOf(chainDocument({ nrfEnding: '.999' })).join('\n')).toContain('/ratePlans/2/rounding/ending: has more than 2 decimals');
   });
 
   it('restrictions flow down from a parent; a child may set its own, which does not climb up', () => {

@@ -10,7 +10,7 @@
  * with per-step rounding every line of `rate explain` is reproducible with a pocket calculator.
  */
 import { daysBetween, weekdayOf, type IsoDate, type Weekday } from './dates';
-import { toScaled } from './money';
+import { deriveAmount, toScaled } from './money';
 import type { Property, RateAdjustment } from './property';
 
 export const PRICING_RULE_KINDS = ['season', 'weekday', 'occupancy', 'booking-window', 'event'] as const;
@@ -314,6 +314,21 @@ export function pricingContext(
     roomType: cell.roomType,
     ratePlans: planLineage(property, cell.ratePlan),
   };
+}
+
+/**
+ * A derived plan's rate: the parent's adjusted (deriveAmount), then, when the plan asks for one,
+ * moved to the nearest price ending (".99"). A negative result is returned as it is, so the caller
+ * still refuses it rather than an ending turning it into a small positive price.
+ */
+export function deriveRate(parent: string, adjust: RateAdjustment, currencyDecimals: number, ending?: string): string {
+  const derived = deriveAmount(parent, adjust, currencyDecimals);
+  if (ending === undefined) return derived;
+  const minor = toMinor(derived, currencyDecimals);
+  if (minor < 0n) return derived;
+  // No bounds for a derivation: only the pricing rules have a floor and a ceiling.
+  const ended = roundToEnding(minor, ending, currencyDecimals, 0n, minor * 10n + 10n ** 12n);
+  return formatMinor(ended.amount ?? minor, currencyDecimals);
 }
 
 /** Parses an amount into minor units, rounding half away from zero like formatAmount. */

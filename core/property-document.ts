@@ -4,6 +4,7 @@ import { isValidTimeZone } from './dates';
 import { currencyDecimals, decimalPlaces, isDecimalString, isKnownCurrency, toScaled } from './money';
 import type { ChannelConfig, Property, RatePlan } from './property';
 import { checkPricing, pricingDocumentSchema, toPricingRules } from './pricing-document';
+import { endingProblem } from './pricing';
 
 const CODE = /^[A-Za-z0-9_.-]{1,32}$/;
 const code = z.string().regex(CODE, 'must be 1-32 letters, digits, "_", "." or "-"');
@@ -36,6 +37,8 @@ export const propertyDocumentSchema = z.object({
         adjust: z
           .union([z.object({ percent: decimalString }).strict(), z.object({ amount: decimalString }).strict()])
           .optional(),
+        /** Derived plans only: move the derived rate to the nearest price ending in this (".99", ".00"). */
+        rounding: z.object({ ending: z.string() }).strict().optional(),
       }),
     )
     .default([]),
@@ -109,6 +112,11 @@ export function parsePropertyDocument(input: unknown): Property {
     } else if (p.adjust) {
       errors.push({ pointer: `/ratePlans/${i}/adjust`, detail: 'adjust needs derivedFrom' });
     }
+    if (p.rounding) {
+      // A root plan's rate is what the PMS pushed; rounding it here would change it behind the PMS's back.
+      const problem = p.derivedFrom === undefined ? 'rounding applies to derived plans only (pricing.rounding rounds every price)' : endingProblem(p.rounding.ending, decimals);
+      if (problem) errors.push({ pointer: `/ratePlans/${i}/rounding${p.derivedFrom === undefined ? '' : '/ending'}`, detail: problem });
+    }
   });
 
   const channelCodes = new Set<string>();
@@ -141,6 +149,7 @@ export function parsePropertyDocument(input: unknown): Property {
     roomTypes: p.roomTypes ?? inheritedRoomTypes(p.code, planByCode, [...roomCodes]),
     ...(p.derivedFrom !== undefined ? { derivedFrom: p.derivedFrom } : {}),
     ...(p.adjust ? { adjust: p.adjust } : {}),
+    ...(p.rounding ? { rounding: { ending: p.rounding.ending } } : {}),
   }));
   const channels: ChannelConfig[] = doc.channels.map((c) => ({
     code: c.code,

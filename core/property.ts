@@ -31,6 +31,8 @@ export interface RatePlan {
   roomTypes: string[];
   derivedFrom?: string;
   adjust?: RateAdjustment;
+  /** A derived plan's price ending (".99"): its rate is moved to the nearest such price after the adjustment. */
+  rounding?: { ending: string };
 }
 
 export type ChannelType = 'ota-xml' | 'alpinebits' | 'gds' | 'direct' | 'ical' | 'pms';

@@ -1,7 +1,7 @@
 import { daysBetween, isIsoDate, weekdayOf, type IsoDate, type Weekday } from './dates';
 import { ValidationError, type FieldError } from './errors';
-import { applyMarkup, currencyDecimals, deriveAmount, toScaled } from './money';
-import { NO_PRICING, occupancyPercent, planLineage, priceCell, type ExplainStep, type NotAppliedRule } from './pricing';
+import { applyMarkup, currencyDecimals, toScaled } from './money';
+import { deriveRate, NO_PRICING, occupancyPercent, planLineage, priceCell, type ExplainStep, type NotAppliedRule } from './pricing';
 import { findRatePlan, findRoomType, type Property, type RateAdjustment } from './property';
 
 /** What to explain: one room type × rate plan × night, optionally as one channel is sent it. */
@@ -113,10 +113,10 @@ export function explainRate(property: Property, request: RateExplainRequest, led
     if (plan?.derivedFrom === undefined || !plan.adjust || parentAmount === undefined) {
       result.steps.push({ kind: 'rate', label: `${code} rate pushed by the PMS`, amount, ratePlan: code });
     } else {
-      const expected = deriveAmount(parentAmount, plan.adjust, decimals);
+      const expected = deriveRate(parentAmount, plan.adjust, decimals, plan.rounding?.ending);
       result.steps.push({
         kind: 'derived',
-        label: `${code} = ${plan.derivedFrom} ${adjustmentText(plan.adjust)}`,
+        label: `${code} = ${plan.derivedFrom} ${adjustmentText(plan.adjust)}${plan.rounding ? `, ending ${plan.rounding.ending}` : ''}`,
         amount,
         ratePlan: code,
         from: plan.derivedFrom,
