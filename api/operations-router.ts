@@ -33,7 +33,7 @@ export function operationsRouter(db: Db): Router {
       .where({ run_id: run.id })
       .orderBy(['channel_code', 'stay_date', 'room_type', 'rate_plan', 'field'])
       .limit(10_000)
-      .select('channel_code as channel', 'stay_date as date', 'room_type as roomType', 'rate_plan as ratePlan', 'field', 'ledger_value as ledger', 'channel_value as channelValue', 'source');
+      .select('channel_code as channel', 'stay_date as date', 'room_type as roomType', 'rate_plan as ratePlan', 'field', 'ledger_value as ledger', 'channel_value as channelValue', 'source', 'kind', 'booking_ref as booking', 'booking_id as bookingId', 'issue');
     res.json({ property: req.params.code, run: { id: run.id, from: run.from_date, to: run.to_date, channels: run.channels, findings: run.findings, startedAt: run.started_at, finishedAt: run.finished_at }, findings } satisfies StoredReconciliationBody);
   });
 

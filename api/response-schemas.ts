@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { bookingStatuses } from '../core/booking';
 import { RATE_FIELDS, RESTRICTION_FIELDS } from '../core/reconcile';
+import { BOOKING_FIELDS, BOOKING_ISSUES } from '../core/booking-reconcile';
 import type { ReadyChecks } from './health-router';
 import type { Problem } from './problem';
 
@@ -205,6 +206,32 @@ export type BookingBody = z.input<typeof bookingSchema>;
 const driftField = z.enum(['available', ...RATE_FIELDS, ...RESTRICTION_FIELDS]);
 const driftSource = z.enum(['channel', 'acknowledged']).meta({ description: "where the channel's side came from: its own view, or (push-only channels) what it acknowledged" });
 
+const bookingFinding = z
+  .object({
+    issue: z.enum(BOOKING_ISSUES),
+    channelBookingId: z.string(),
+    bookingId: z.string().nullable().meta({ description: "Tidewater's id, when Tidewater has the booking" }),
+    field: z.enum(['booking', ...BOOKING_FIELDS]).meta({ description: '`booking`: one side does not have it at all' }),
+    tidewater: z.string().nullable(),
+    channel: z.string().nullable(),
+    checkIn: calendarDate,
+    roomType: z.string(),
+    tidewaterRevision: z.string().optional(),
+    channelRevision: z.string().optional(),
+    action: z.enum(['repull', 'human']).meta({ description: '`repull`: --fix pulls it again from the channel; `human`: a revenue-team decision' }),
+  })
+  .meta({ id: 'BookingFinding' });
+
+const pmsFinding = z
+  .object({
+    date: calendarDate,
+    roomType: z.string(),
+    tidewater: count.meta({ description: 'rooms sold through the hub on the night, per Tidewater' }),
+    pms: count.meta({ description: 'the same, per the PMS' }),
+    action: z.enum(['resend', 'human']),
+  })
+  .meta({ id: 'PmsSoldFinding' });
+
 export const reconciliationResultSchema = z
   .object({
     runId: z.number().int(),
@@ -228,9 +255,17 @@ export const reconciliationResultSchema = z
           }),
         ),
         error: z.string().optional().meta({ description: "the channel's view could not be read" }),
+        bookingsChecked: count.optional().meta({ description: 'bookings compared (either side), when the channel can list its bookings' }),
+        bookingFindings: z.array(bookingFinding),
+        bookingError: z.string().optional().meta({ description: "the channel's bookings could not be read" }),
+        nightsChecked: count.optional().meta({ description: "nights × room types compared with the PMS's sold counts, when the PMS can answer" }),
+        pmsFindings: z.array(pmsFinding),
+        pmsError: z.string().optional().meta({ description: "the PMS's sold counts could not be read" }),
       }),
     ),
-    findings: count.meta({ description: 'differences over all channels' }),
+    findings: count.meta({ description: 'differences of every kind over all channels' }),
+    findingsByKind: z.object({ ari: count, booking: count, pms: count }),
+    needsHuman: count.meta({ description: 'findings `--fix` leaves to a person: bookings Tidewater has that the channel lacks or shows differently, codes nobody mapped' }),
   })
   .meta({ id: 'ReconciliationResult' });
 export type ReconciliationResultBody = z.input<typeof reconciliationResultSchema>;
@@ -257,10 +292,14 @@ export const storedReconciliationSchema = z
           date: calendarDate,
           roomType: z.string(),
           ratePlan: z.string().nullable(),
-          field: driftField,
-          ledger: z.string().nullable(),
+          kind: z.enum(['ari', 'booking', 'pms']),
+          field: z.union([driftField, z.enum(['booking', ...BOOKING_FIELDS, 'sold'])]),
+          ledger: z.string().nullable().meta({ description: "Tidewater's value" }),
           channelValue: z.string().nullable(),
           source: driftSource,
+          booking: z.string().nullable().meta({ description: "the channel's booking id (booking findings)" }),
+          bookingId: z.string().nullable().meta({ description: "Tidewater's booking id, when it has the booking" }),
+          issue: z.enum(BOOKING_ISSUES).nullable(),
         }),
       )
       .meta({ description: "the run's findings, at most 10,000" }),

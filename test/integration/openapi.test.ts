@@ -312,6 +312,8 @@ describe('OpenAPI document', () => {
     'GET /v1/properties/{code}/reconciliation': async (check) => {
       const latest = await check('after a run', 200, request(app).get('/v1/properties/AMS01/reconciliation').set(bearer('pms')));
       expect(latest.body.run).not.toBeNull();
+      // Findings rows are checked against the document too, not just an empty list.
+      expect(latest.body.findings.length).toBeGreaterThan(0);
       const none = await check('before any run', 200, request(app).get('/v1/properties/FRA01/reconciliation').set(bearer('fra')));
       expect(none.body.run).toBeNull();
       await check('no key', 401, request(app).get('/v1/properties/AMS01/reconciliation'));
