@@ -8,7 +8,7 @@ import { createApiMetrics } from '../api/metrics';
 import { Readiness } from '../api/readiness';
 import { startDistribution, type Distribution } from '../queues/distributor';
 import { openRuntime } from './runtime';
-import { waitForSignal } from './worker';
+import { drainDistribution, waitForSignal } from './worker';
 
 /**
  * Longest the HTTP server waits for in-flight requests at shutdown before cutting their
@@ -77,7 +77,8 @@ export function registerServe(program: Command): void {
       if (drainDelayMs > 0) await sleep(drainDelayMs);
       await closeServer(server, HTTP_DRAIN_TIMEOUT_MS);
       rt.logger.info('HTTP closed: no new requests, draining deliveries');
-      await distribution?.stop();
+      // Past the drain deadline this exits 1 at once, like `tidewater worker`.
+      if (distribution) await drainDistribution(distribution, rt);
       redis?.disconnect();
       await rt.close();
     });
