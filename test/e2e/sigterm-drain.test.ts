@@ -127,6 +127,24 @@ describe('stop() of the inline scheduler in the middle of a 10,000-cell delivery
     }
     expectNothingSentTwice(channels);
   });
+
+  it('past the deadline, stop() gives up waiting and says so; the abandoned run still ends cleanly', async () => {
+    let logged = '';
+    const logger = pino({ level: 'info' }, { write: (line: string) => void (logged += line) });
+    const distribution = startDistribution({ db: t.db, logger, listenUrl: t.url, pollMs: 200, icalPolling: false, reservationPolling: false, drainTimeoutMs: 500 });
+    channels.ota.faults = { ...channels.ota.faults, latencyMs: 3000 };
+    await applyAriBatch(t.db, PROPERTY, { updates: [{ roomType: 'DBL', from: FROM, to: FROM, available: 1 }] });
+    await waitFor(async () => channels.ota.stats.inFlight, (n) => n > 0, 10_000, 10);
+
+    const result = await distribution.stop();
+    expect(result.drained).toBe(false);
+    expect(result.ms).toBeLessThan(2000);
+    expect(logged).toMatch(/"msg":"drain deadline passed/);
+    // The message on its way is still answered and acknowledged, and the lease released, once the channel replies.
+    expect(await waitFor(() => t.db('channels').whereNotNull('sync_lease_owner').pluck('code'), (held) => held.length === 0, 10_000, 100)).toEqual([]);
+    expect(await ackedVersusChannel(t, PROPERTY, 'otax', channels.ota, 'all')).toEqual([]);
+    channels.ota.faults = { ...channels.ota.faults, latencyMs: 30 };
+  });
 });
 
 /** Sample channels answering in 30 ms, and the property distributing to them in 300-cell messages. */
