@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { addDays, daysBetween, isIsoDate, type IsoDate } from './dates';
 import { ValidationError, type FieldError } from './errors';
 import { formatScaled, toScaled } from './money';
-import { findRatePlan, findRoomType, type Property } from './property';
+import { nightPricer, type NightRate } from './channel-view';
+import { findRatePlan, findRoomType, type ChannelConfig, type Property } from './property';
 
 export const bookingStatuses = ['held', 'confirmed', 'cancelled', 'manual-recovery'] as const;
 export type BookingStatus = (typeof bookingStatuses)[number];
@@ -62,24 +63,50 @@ export type DirectBookingRequest = z.output<typeof directBookingSchema>;
 /** What a stay costs and whether it may be sold, from the ledger's rate cells. */
 export interface StayRateCell {
   date: IsoDate;
+  /** The ledger's rate (pushed, or derived at push), before pricing rules and markup. */
   rate: string | null;
   minStay: number | null;
   maxStay: number | null;
   closedToArrival: boolean;
   closedToDeparture: boolean;
   stopSell: boolean;
+  /** The night's rooms sold and allotted before this booking: what the guest was shown a price for. */
+  occupancy: { sold: number; total: number };
+}
+
+/** The price of one night of a stay from its ledger rate and occupancy (see directBookingPricer). */
+export type StayNightPrice = (night: NightRate, occupancy: { sold: number; total: number }) => string;
+
+/**
+ * How direct bookings are priced: like the property's booking engine shows them. The pricing rules
+ * apply to every night (what every channel's view gets), and the markup of the property's `direct`
+ * channel when it has exactly one; with none, or with several (nothing says which one the guest
+ * booked on), no markup. The same priceNight channelViewOf uses, so the total charged is the sum
+ * of the nights the booking engine was sent.
+ */
+export function directBookingPricer(property: Property, today: IsoDate): StayNightPrice {
+  const price = nightPricer(property, directPricingChannel(property));
+  return (night, occupancy) => price(night, { occupancy, today });
+}
+
+/** The property's one `direct` channel, whose markup a direct booking pays; undefined for none or several. */
+export function directPricingChannel(property: Pick<Property, 'channels'>): ChannelConfig | undefined {
+  const direct = property.channels.filter((c) => c.type === 'direct');
+  return direct.length === 1 ? direct[0] : undefined;
 }
 
 /**
  * Checks a stay against its rate plan's restrictions and prices it. Restrictions are read the way
  * channels read them: min/max stay and closed-to-arrival on the arrival night, closed-to-departure
- * on the departure date, stop-sell on every night.
+ * on the departure date, stop-sell on every night. Each night costs what `price` makes of its
+ * ledger rate and occupancy.
  */
 export function priceStay(
   stay: RoomStay,
   cells: ReadonlyMap<IsoDate, StayRateCell>,
   decimals: number,
   at: string,
+  price: StayNightPrice,
 ): { total: string; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const nights = daysBetween(stay.checkIn, stay.checkOut);
@@ -99,7 +126,7 @@ export function priceStay(
       errors.push({ pointer: `${at}/ratePlan`, detail: `${stay.ratePlan} is closed (stop-sell) on ${d}` });
       break;
     }
-    sum += toScaled(cell.rate);
+    sum += toScaled(price({ roomType: stay.roomType, ratePlan: stay.ratePlan, date: d, amount: cell.rate }, cell.occupancy));
   }
   return { total: formatScaled(sum * BigInt(stay.rooms), decimals), errors };
 }

@@ -1,7 +1,7 @@
 import { daysBetween, todayIn, type IsoDate } from './dates';
 import { applyMarkup, currencyDecimals, toScaled } from './money';
 import { planLineage, priceCell } from './pricing';
-import type { ChannelConfig, ChannelMarkup, Property } from './property';
+import type { ChannelConfig, Property } from './property';
 
 /** What one channel should show for a room type on a night: Tidewater codes, after buffers. */
 export interface ChannelInventoryCell {
@@ -66,47 +66,70 @@ export function channelViewOf(
   const withheld = new Map(
     property.roomTypes.map((r) => [r.code, channel.buffer.rooms + safetyBufferRooms(r.rooms, safetyBufferPercent)]),
   );
+  const price = nightPricer(property, channel);
+  const occupancy = new Map(slice.inventory.map((c) => [inventoryKey(c), { sold: c.sold ?? 0, total: c.total ?? 0 }]));
   return {
     inventory: slice.inventory
       .filter((c) => channel.roomTypes[c.roomType] !== undefined)
       .map((c) => ({ roomType: c.roomType, date: c.date, available: Math.max(0, c.available - (withheld.get(c.roomType) ?? 0)) })),
-    rates: markedUp(
-      priced(
-        property,
-        slice.rates.filter((c) => channel.roomTypes[c.roomType] !== undefined && channel.ratePlans[c.ratePlan] !== undefined),
-        slice.inventory,
-        today,
+    rates: slice.rates
+      .filter((c) => channel.roomTypes[c.roomType] !== undefined && channel.ratePlans[c.ratePlan] !== undefined)
+      .map((c) =>
+        c.amount === null
+          ? c
+          : { ...c, amount: price({ ...c, amount: c.amount }, { occupancy: occupancy.get(inventoryKey(c)) ?? { sold: 0, total: 0 }, today }) },
       ),
-      channel.markup,
-      property.currency,
-    ),
   };
 }
 
-/** The pricing rules' price of every cell; the pushed rates as they are when the property has none. */
-function priced(property: Property, rates: ChannelRateCell[], inventory: LedgerSlice['inventory'], today: IsoDate): ChannelRateCell[] {
-  const pricing = property.pricing;
-  if (!pricing || rates.length === 0) return rates;
-  const decimals = currencyDecimals(property.currency);
-  const occupancy = new Map(inventory.map((c) => [inventoryKey(c), { sold: c.sold ?? 0, total: c.total ?? 0 }]));
-  const lineage = new Map(property.ratePlans.map((p) => [p.code, planLineage(property, p.code)]));
-  return rates.map((c) => {
-    if (c.amount === null) return c;
-    const ctx = {
-      date: c.date,
-      occupancy: occupancy.get(inventoryKey(c)) ?? { sold: 0, total: 0 },
-      daysBeforeArrival: daysBetween(today, c.date),
-      roomType: c.roomType,
-      ratePlans: lineage.get(c.ratePlan) ?? [c.ratePlan],
-    };
-    return { ...c, amount: priceCell(c.amount, ctx, pricing, decimals).final };
-  });
+/** One night of one cell as the ledger holds it: the rate the PMS pushed (or derived at push). */
+export interface NightRate {
+  roomType: string;
+  ratePlan: string;
+  date: IsoDate;
+  amount: string;
 }
 
-function markedUp(rates: ChannelRateCell[], markup: ChannelMarkup | undefined, currency: string): ChannelRateCell[] {
-  if (!markup || toScaled(markup.percent) === 0n) return rates;
-  const decimals = currencyDecimals(currency);
-  return rates.map((c) => (c.amount === null ? c : { ...c, amount: applyMarkup(c.amount, markup.percent, decimals) }));
+export interface NightPriceContext {
+  /** The night's rooms sold and allotted, as the channel's reader saw them (a booking priced for itself counts the night before it). */
+  occupancy: { sold: number; total: number };
+  /** The property's date that booking-window rules count from. */
+  today: IsoDate;
+}
+
+/**
+ * The price shown for one night: the property's pricing rules (priceCell) on the ledger's rate,
+ * then the channel's markup; the ledger's rate as it is for a property without rules, and no markup
+ * without a channel. The one implementation: channelViewOf prices every cell a channel is sent
+ * through it and a direct booking charges through it, so a guest pays what the booking engine
+ * showed. `rate explain` runs the same priceCell and applyMarkup to show the steps, and a property
+ * test holds the two together.
+ */
+export function priceNight(property: Property, channel: Pick<ChannelConfig, 'markup'> | undefined, cell: NightRate, ctx: NightPriceContext): string {
+  return nightPricer(property, channel)(cell, ctx);
+}
+
+/** priceNight with the per-property work (currency, plan chains, markup) done once, for many cells. */
+export function nightPricer(property: Property, channel: Pick<ChannelConfig, 'markup'> | undefined): (cell: NightRate, ctx: NightPriceContext) => string {
+  const pricing = property.pricing;
+  const markup = channel?.markup && toScaled(channel.markup.percent) !== 0n ? channel.markup.percent : undefined;
+  if (!pricing && markup === undefined) return (cell) => cell.amount;
+  const decimals = currencyDecimals(property.currency);
+  const lineage = new Map(property.ratePlans.map((p) => [p.code, planLineage(property, p.code)]));
+  return (cell, ctx) => {
+    let amount = cell.amount;
+    if (pricing) {
+      const context = {
+        date: cell.date,
+        occupancy: ctx.occupancy,
+        daysBeforeArrival: daysBetween(ctx.today, cell.date),
+        roomType: cell.roomType,
+        ratePlans: lineage.get(cell.ratePlan) ?? [cell.ratePlan],
+      };
+      amount = priceCell(amount, context, pricing, decimals).final;
+    }
+    return markup === undefined ? amount : applyMarkup(amount, markup, decimals);
+  };
 }
 
 export function inventoryKey(c: { roomType: string; date: IsoDate }): string {

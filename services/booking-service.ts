@@ -1,6 +1,7 @@
 import {
   assertTransition,
   checkStays,
+  directBookingPricer,
   directBookingSchema,
   priceStay,
   sumAmounts,
@@ -8,7 +9,7 @@ import {
   type RoomStay,
   type StayRateCell,
 } from '../core/booking';
-import { todayIn } from '../core/dates';
+import { todayIn, type IsoDate } from '../core/dates';
 import { Counter, type Registry } from 'prom-client';
 import {
   NotBookableError,
@@ -163,7 +164,9 @@ async function runDirectBooking(deps: BookingDeps, propertyCode: string, input: 
   throwIfErrors(checkStays(stored.property, request.roomStays, today));
   const provider = options.payments.get(request.payment.provider);
   if (!provider) throw new ValidationError([{ pointer: '/payment/provider', detail: `unknown payment provider ${request.payment.provider}` }]);
-  const { total, errors } = await priceStays(deps.db, stored, request.roomStays);
+  // Priced from the ledger as it is before the hold below, so each night's occupancy is the one the
+  // guest was shown a price for; this booking's own rooms never raise its price.
+  const { total, errors } = await priceStays(deps.db, stored, request.roomStays, today);
   if (errors.length > 0) throw new NotBookableError(errors);
   const currency = stored.property.currency;
   const source = `direct:${propertyCode}:booking`;
@@ -270,19 +273,36 @@ function soldOutBody(error: SoldOutError): Record<string, unknown> {
   return { nights: error.nights };
 }
 
-/** Prices every stay from the ledger's rate cells and checks its restrictions. */
-async function priceStays(db: Db, stored: StoredProperty, stays: RoomStay[]): Promise<{ total: string; errors: FieldError[] }> {
+/**
+ * Prices every stay like the booking engine shows it (directBookingPricer: the pricing rules, and
+ * the markup of the property's one direct channel) from the ledger's rate cells, and checks its
+ * restrictions.
+ */
+async function priceStays(db: Db, stored: StoredProperty, stays: RoomStay[], today: IsoDate): Promise<{ total: string; errors: FieldError[] }> {
   const decimals = stored.currencyDecimals;
+  const price = directBookingPricer(stored.property, today);
   const totals: string[] = [];
   const errors: FieldError[] = [];
   for (const [i, stay] of stays.entries()) {
     const days = await readLedgerView(db, stored, { from: stay.checkIn, to: stay.checkOut, roomType: stay.roomType, ratePlan: stay.ratePlan });
     const cells = new Map<string, StayRateCell>();
     for (const day of days) {
-      const plan = day.roomTypes[0]?.ratePlans[0];
-      if (plan) cells.set(day.date, { date: day.date, rate: plan.rate, minStay: plan.minStay, maxStay: plan.maxStay, closedToArrival: plan.closedToArrival, closedToDeparture: plan.closedToDeparture, stopSell: plan.stopSell });
+      const room = day.roomTypes[0];
+      const plan = room?.ratePlans[0];
+      if (room && plan) {
+        cells.set(day.date, {
+          date: day.date,
+          rate: plan.rate,
+          minStay: plan.minStay,
+          maxStay: plan.maxStay,
+          closedToArrival: plan.closedToArrival,
+          closedToDeparture: plan.closedToDeparture,
+          stopSell: plan.stopSell,
+          occupancy: { sold: room.sold, total: room.total },
+        });
+      }
     }
-    const priced = priceStay(stay, cells, decimals, `/roomStays/${i}`);
+    const priced = priceStay(stay, cells, decimals, `/roomStays/${i}`, price);
     totals.push(priced.total);
     errors.push(...priced.errors);
   }
