@@ -1,4 +1,10 @@
+import type { Server } from 'node:http';
 import type { Command } from 'commander';
+import IORedis from 'ioredis';
+import { Registry } from 'prom-client';
+import { createApiMetrics } from '../api/metrics';
+import { Readiness } from '../api/readiness';
+import { createWorkerStatusApp } from '../api/worker-status-app';
 import { startDistribution, type Distribution } from '../queues/distributor';
 import { openRuntime, type Runtime } from './runtime';
 
@@ -12,11 +18,19 @@ export function registerWorker(program: Command): void {
         'message it is sending and hands the rest back; exits 0 once drained, 1 if that takes longer than 30 s.',
     )
     .option('--concurrency <n>', 'channels synced at the same time by this process', '8')
-    .action(async (opts: { concurrency: string }) => {
+    .option(
+      '--metrics-port <n>',
+      'serve /metrics, /healthz and /readyz on this port (default: TIDEWATER_WORKER_METRICS_PORT; unset: no listener). ' +
+        'Delivery metrics (sync lag, retries, dead letters) are counted where deliveries happen: scrape every worker.',
+    )
+    .action(async (opts: { concurrency: string; metricsPort?: string }) => {
       const rt = await openRuntime({ migrate: true });
+      const registry = new Registry();
+      const metricsPort = opts.metricsPort !== undefined ? Number(opts.metricsPort) : rt.env.TIDEWATER_WORKER_METRICS_PORT;
       const distribution = startDistribution({
         db: rt.db,
         logger: rt.logger,
+        registry,
         concurrency: Number(opts.concurrency),
         queuePrefix: rt.env.TIDEWATER_QUEUE_PREFIX,
         leaseMs: rt.env.TIDEWATER_CHANNEL_LEASE_MS,
@@ -25,12 +39,37 @@ export function registerWorker(program: Command): void {
         ...(rt.env.REDIS_URL ? { redisUrl: rt.env.REDIS_URL } : {}),
         ...(rt.env.DATABASE_URL ? { listenUrl: rt.env.DATABASE_URL } : {}),
       });
-      process.stderr.write(`tidewater worker running (${rt.env.REDIS_URL ? 'BullMQ on Redis' : 'in-process delivery'}); Ctrl-C to stop\n`);
+      const status = metricsPort !== undefined && Number.isInteger(metricsPort) ? await listenForStatus(rt, registry, metricsPort) : undefined;
+      process.stderr.write(`tidewater worker running (${rt.env.REDIS_URL ? 'BullMQ on Redis' : 'in-process delivery'})${status ? `; metrics on ${status.url}/metrics` : ''}; Ctrl-C to stop\n`);
       const signal = await waitForSignal();
       rt.logger.info({ signal }, 'worker stopping');
+      status?.readiness.startDraining(`${signal} received`);
       await drainDistribution(distribution, rt);
+      await status?.close();
       await rt.close();
     });
+}
+
+/** The worker's small status listener; it stays up while the worker drains, so the drain can be watched. */
+async function listenForStatus(rt: Runtime, registry: Registry, port: number): Promise<{ url: string; readiness: Readiness; close(): Promise<void> }> {
+  const readiness = new Readiness();
+  const redis = rt.env.REDIS_URL ? new IORedis(rt.env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  redis?.on('error', () => undefined);
+  const app = createWorkerStatusApp({ db: rt.db, metrics: createApiMetrics(registry), readiness, ...(redis ? { redis } : {}) });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(port, '0.0.0.0', () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  return {
+    url: `http://127.0.0.1:${actualPort}`,
+    readiness,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      redis?.disconnect();
+    },
+  };
 }
 
 /**

@@ -20,6 +20,7 @@ export const envSchema = z.object({
     .trim()
     .refine((v) => v === 'off' || CRON_SHAPE.test(v), 'must be a cron pattern or off')
     .default('0 3 * * *'),
+  TIDEWATER_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   TIDEWATER_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -41,6 +42,7 @@ export const ENV_EXPECTED: Readonly<Record<EnvVariable, string>> = {
   TIDEWATER_CHANNEL_LEASE_MS: 'milliseconds, a whole number from 1000 to 600000',
   TIDEWATER_ALERT_WEBHOOK: 'an absolute http(s) URL',
   TIDEWATER_RECONCILE_CRON: "a cron pattern (minute hour day month weekday, in each property's time zone) such as 0 3 * * *, or off",
+  TIDEWATER_WORKER_METRICS_PORT: 'a port number from 0 to 65535 (0: any free port)',
   TIDEWATER_DRAIN_DELAY_MS: 'milliseconds, a whole number from 0 to 600000',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };
