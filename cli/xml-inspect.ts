@@ -1,9 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { MalformedRequestError } from '../core/errors';
-import { inspectXml, type XmlStandard } from '../mappers/opentravel';
+import { genericTree, inspectXml, type XmlStandard } from '../mappers/opentravel';
 import { XmlMessageError } from '../mappers/xml/errors';
-import { DEFAULT_MAX_BYTES } from '../mappers/xml/parse';
+import { renderGenericTree } from '../mappers/xml/generic-tree';
+import { DEFAULT_MAX_BYTES, parseXml } from '../mappers/xml/parse';
 
 export function registerXml(program: Command): void {
   const xml = program.command('xml').description('Read OpenTravel and AlpineBits XML messages without touching the database.');
@@ -18,7 +19,12 @@ export function registerXml(program: Command): void {
     .addOption(
       new Option('--standard <standard>', 'read with these rules instead of detecting them from the message').choices(['opentravel', 'alpinebits']),
     )
-    .action(async (file: string, opts: { standard?: XmlStandard }) => {
+    .option(
+      '--xml',
+      'print the message back as XML instead of JSON, written from what the reader keeps (every element, attribute and text, in order; ' +
+        'prefixes, comments, xsi:* attributes and layout are not kept): two messages that read the same print the same',
+    )
+    .action(async (file: string, opts: { standard?: XmlStandard; xml?: boolean }) => {
       const source = file === '-' ? 'stdin' : file;
       const bytes = file === '-' ? await readStdin(DEFAULT_MAX_BYTES) : await readMessageFile(file, DEFAULT_MAX_BYTES);
       let result;
@@ -26,6 +32,13 @@ export function registerXml(program: Command): void {
         result = inspectXml(bytes, opts.standard ? { standard: opts.standard } : {});
       } catch (error) {
         throw error instanceof XmlMessageError ? error.withSource(source) : error;
+      }
+      if (opts.xml) {
+        // Read in full first, so --xml fails exactly where the JSON would; the tree is then built
+        // for every root, since a domain form (ARI updates, bookings) is not the whole message.
+        const namespace = result.namespace;
+        process.stdout.write(renderGenericTree(genericTree(parseXml(bytes)), namespace !== undefined ? { namespace } : {}));
+        return;
       }
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     });

@@ -77,6 +77,66 @@ describe('tidewater xml inspect', () => {
     await expect(run(path.join(dir, 'missing.xml'))).rejects.toThrow(/cannot read .*missing\.xml/);
   });
 
+  it('--xml prints the message back as XML that inspects to the same JSON, without prefixes, comments or xsi:*', async () => {
+    const file = path.join(dir, 'rate-plan.xml');
+    writeFileSync(
+      file,
+      [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<!-- exported by the PMS -->',
+        '<ota:OTA_HotelRatePlanRQ xmlns:ota="http://www.opentravel.org/OTA/2003/05" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"',
+        '    xsi:schemaLocation="http://www.opentravel.org/OTA/2003/05 OTA_HotelRatePlanRQ.xsd" Version="1.0">',
+        '  <ota:RatePlans><ota:RatePlan><ota:HotelRef HotelCode="H&amp;1"/></ota:RatePlan>',
+        '  <ota:Note><![CDATA[a < b]]></ota:Note></ota:RatePlans>',
+        '</ota:OTA_HotelRatePlanRQ>',
+      ].join('\n'),
+    );
+    await run(file);
+    const json = stdout;
+    stdout = '';
+    await run('--xml', file);
+    expect(stdout).toBe(
+      [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<OTA_HotelRatePlanRQ xmlns="http://www.opentravel.org/OTA/2003/05" Version="1.0">',
+        '  <RatePlans>',
+        '    <RatePlan>',
+        '      <HotelRef HotelCode="H&amp;1"/>',
+        '    </RatePlan>',
+        '    <Note>a &lt; b</Note>',
+        '  </RatePlans>',
+        '</OTA_HotelRatePlanRQ>',
+        '',
+      ].join('\n'),
+    );
+    const again = path.join(dir, 'again.xml');
+    writeFileSync(again, stdout);
+    stdout = '';
+    await run(again);
+    expect(stdout).toBe(json);
+  });
+
+  it('--xml works for a domain message too: what it prints inspects to the same domain reading', async () => {
+    const fixture = path.join(FIXTURES, 'ota-hotel-inv-count-notif-rq.xml');
+    await run(fixture);
+    const json = JSON.parse(stdout) as unknown;
+    stdout = '';
+    await run('--xml', fixture);
+    expect(stdout).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<OTA_HotelInvCountNotifRQ xmlns="http:\/\/www\.opentravel\.org\/OTA\/2003\/05"/);
+    const again = path.join(dir, 'again.xml');
+    writeFileSync(again, stdout);
+    stdout = '';
+    await run(again);
+    expect(JSON.parse(stdout)).toEqual(json);
+  });
+
+  it('--xml fails like the JSON does when the message cannot be read', async () => {
+    const file = path.join(dir, 'broken.xml');
+    writeFileSync(file, '<OTA_PingRQ Version="1">\n  <EchoData>\n</OTA_PingRQ>\n');
+    await expect(run('--xml', file)).rejects.toMatchObject({ problem: 'malformed', line: 3 });
+    expect(stdout).toBe('');
+  });
+
   it('honours --standard', async () => {
     const file = path.join(dir, 'free-rooms.xml');
     writeFileSync(
