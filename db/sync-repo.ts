@@ -261,6 +261,7 @@ export interface ChannelRow {
   id: number;
   property_id: number;
   code: string;
+  type: string;
   critical: boolean;
   consecutive_failures: number;
   next_attempt_at: Date | null;
@@ -268,7 +269,7 @@ export interface ChannelRow {
 }
 
 export async function findChannelRow(db: DbHandle, channelId: number): Promise<ChannelRow | undefined> {
-  return db('channels').where({ id: channelId }).first<ChannelRow | undefined>('id', 'property_id', 'code', 'critical', 'consecutive_failures', 'next_attempt_at', 'last_success_at');
+  return db('channels').where({ id: channelId }).first<ChannelRow | undefined>('id', 'property_id', 'code', 'type', 'critical', 'consecutive_failures', 'next_attempt_at', 'last_success_at');
 }
 
 export async function recordChannelSuccess(db: DbHandle, channelId: number): Promise<void> {

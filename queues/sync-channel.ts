@@ -191,7 +191,7 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
     const backoff = Math.min(MAX_BACKOFF_MS, backoffMs(channelRow.consecutive_failures + 1) * (channelRow.critical ? 1 : NON_CRITICAL_BACKOFF_FACTOR));
     const waitMs = error instanceof TransientChannelError && error.waitMs ? Math.max(error.waitMs, backoff) : backoff;
     const failures = await recordChannelFailure(db, channelId, message, waitMs);
-    deps.metrics.retries.inc({ channel_type: 'any' });
+    deps.metrics.retries.inc({ channel_type: channelRow.type });
     logger.warn({ channel: channelRow.code, failures, retryInMs: waitMs, error: message, correlationIds: correlationIdsOf(carried) }, 'channel sync failed; will retry');
     const policy = deps.health ?? defaultHealthPolicy;
     if (channelRow.critical && failures >= policy.failureThreshold) {
