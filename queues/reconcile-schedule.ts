@@ -8,7 +8,16 @@ import type { DriftFinding } from '../core/reconcile';
 import type { Db } from '../db/connection';
 import { findProperty } from '../db/properties-repo';
 import type { ChannelConnector } from '../connectors/types';
-import { reconcileProperty, scheduleDriftFix, type ChannelDrift, type ReconcileResult } from '../services/reconcile-service';
+import { relayOutboxBatch } from '../db/sync-repo';
+import {
+  isUnmappedCell,
+  reconcileProperty,
+  scheduleBookingFix,
+  scheduleDriftFix,
+  type BookingFixResult,
+  type ChannelDrift,
+  type ReconcileResult,
+} from '../services/reconcile-service';
 import type { SyncScheduler } from './scheduler';
 import type { SyncDeps } from './sync-channel';
 
@@ -18,6 +27,16 @@ import type { SyncDeps } from './sync-channel';
  * check again. Drift that survives its own fix is not a delivery hiccup but a channel that will not
  * take a value (a mapping, a partner-side rule, a stuck extranet cell): it opens an incident and
  * alerts, and a later run that finds the channel clean resolves it.
+ *
+ * Bookings and PMS sold counts are fixed the way `tidewater reconcile --fix` fixes them, through the
+ * same scheduleBookingFix: bookings a channel has and Tidewater lost are re-pulled, bookings on
+ * nights where the PMS counts differently are sent to it again. Findings only a person can settle
+ * (a booking Tidewater has that the channel lacks or shows differently, a code nobody mapped) are
+ * counted in the result and in tidewater_reconcile_needs_human, and logged, but they neither make a
+ * run `persistent` nor open an incident or post an alert: persistent drift means a channel refusing
+ * a value the hub keeps sending, something to page about, whereas a human finding is a known,
+ * listed decision that stays the same every night until someone takes it; alerting on it nightly
+ * would only teach people to ignore the alert. Alert on the gauge instead if a team wants a nudge.
  *
  * With Redis, one BullMQ job scheduler per property on a small `reconcile` queue, so exactly one
  * worker process runs each night's check whatever the number of workers; without Redis, a timer in
@@ -45,6 +64,8 @@ export interface ReconcileMetrics {
   /** Cells in drift per channel at the last run: `found` by the first check, `remaining` after the fix. */
   driftCells: Gauge<'property' | 'channel' | 'stage'>;
   runs: Counter<'property' | 'outcome'>;
+  /** Findings only a person can settle at the last run's last check, by kind (ari: codes nobody mapped; booking; pms). */
+  needsHuman: Gauge<'property' | 'kind'>;
 }
 
 /** Registers the metrics once per registry (two distributions in one process share them). */
@@ -66,7 +87,15 @@ export function createReconcileMetrics(registry: Registry = new Registry()): Rec
       labelNames: ['property', 'outcome'] as const,
       registers: [registry],
     });
-  return { driftCells, runs };
+  const needsHuman =
+    (existing('tidewater_reconcile_needs_human') as Gauge<'property' | 'kind'> | undefined) ??
+    new Gauge({
+      name: 'tidewater_reconcile_needs_human',
+      help: 'Findings left for a person at the last scheduled reconciliation, by kind (ari: codes nobody mapped; booking: a booking the channel lacks or shows differently; pms)',
+      labelNames: ['property', 'kind'] as const,
+      registers: [registry],
+    });
+  return { driftCells, runs, needsHuman };
 }
 
 export interface ScheduledReconcileDeps {
@@ -105,6 +134,10 @@ export interface ScheduledReconcileResult {
   /** reconciliation_runs ids: the check, and the re-check when there was something to fix. */
   runIds: number[];
   channels: ChannelReconcileOutcome[];
+  /** Booking and PMS findings the fix acts on (re-pull, re-send): found by the first check, what was done, left at the last. */
+  bookings: { found: number; repulled: number; refused: number; redeliveries: number; remaining: number };
+  /** Findings only a person can settle, at the last check: reported, never alerted (see the top of this file). */
+  needsHuman: { ari: number; booking: number; pms: number };
   incidentsOpened: string[];
   incidentsResolved: string[];
 }
@@ -134,30 +167,59 @@ export async function runScheduledReconcile(deps: ScheduledReconcileDeps, proper
     const range = { from, to: addDays(from, (deps.days ?? DEFAULT_DAYS) - 1), ...(deps.connectors ? { connectors: deps.connectors } : {}) };
     const first = await reconcileProperty(db, propertyCode, range);
     let second: ReconcileResult | undefined;
+    let bookingFix: BookingFixResult | undefined;
     const drifted = first.channels.filter((c) => c.findings.length > 0);
-    if (drifted.length > 0) {
-      const cells = await scheduleDriftFix(db, propertyCode, first);
-      const channelIds = drifted.map((c) => stored.channelIds.get(c.channel)).filter((id): id is number => id !== undefined);
-      logger.info({ property: propertyCode, cells, channels: drifted.map((c) => c.channel) }, 'reconciliation: re-sending drifted cells');
+    const bookingsFound = fixableBookingFindings(first);
+    if (drifted.length > 0 || bookingsFound > 0) {
+      const cells = drifted.length > 0 ? await scheduleDriftFix(db, propertyCode, first) : 0;
+      const waitOn = new Set(drifted.map((c) => c.channel));
+      if (bookingsFound > 0) {
+        bookingFix = await scheduleBookingFix({ db, logger }, propertyCode, first, deps.connectors);
+        for (const c of first.channels) if (c.pmsFindings.some((f) => f.action === 'resend')) waitOn.add(c.channel);
+        if (bookingFix.repulled > 0) {
+          // A re-pulled booking's nights change every channel's view; relayed here rather than at the
+          // relay's next poll, so the wait below covers them and the re-check is not mere lag.
+          while ((await relayOutboxBatch(db)).relayed > 0);
+          for (const c of first.channels) waitOn.add(c.channel);
+        }
+        for (const r of bookingFix.refused) logger.warn({ property: propertyCode, ...r }, 'reconciliation: a booking missing in Tidewater could not be pulled again');
+      }
+      const channelIds = [...waitOn].map((code) => stored.channelIds.get(code)).filter((id): id is number => id !== undefined);
+      logger.info(
+        { property: propertyCode, cells, channels: drifted.map((c) => c.channel), repulled: bookingFix?.repulled ?? 0, redeliveries: bookingFix?.redeliveries ?? 0 },
+        'reconciliation: re-sending drifted cells and bookings',
+      );
       await waitForResend(deps, propertyCode, channelIds);
       second = await reconcileProperty(db, propertyCode, range);
     }
+    const last = second ?? first;
     const channels = first.channels.map((c) => channelOutcome(c, second?.channels.find((s) => s.channel === c.channel)));
+    const bookings = {
+      found: bookingsFound,
+      repulled: bookingFix?.repulled ?? 0,
+      refused: bookingFix?.refused.length ?? 0,
+      redeliveries: bookingFix?.redeliveries ?? 0,
+      remaining: second ? fixableBookingFindings(second) : bookingsFound,
+    };
+    const needsHuman = humanFindings(last);
+    // Bookings or sold counts that could not be read leave the check incomplete, like unreadable ARI.
+    const unreadable = first.channels.filter((c) => c.bookingError !== undefined || c.pmsError !== undefined);
     const outcome: ReconcileOutcome = channels.some((c) => c.persistent > 0)
       ? 'persistent'
-      : channels.some((c) => c.error !== undefined)
+      : channels.some((c) => c.error !== undefined) || unreadable.length > 0
         ? 'error'
-        : channels.some((c) => c.found > 0)
+        : channels.some((c) => c.found > 0) || bookings.found > 0
           ? 'fixed'
           : 'clean';
     if (second && !channels.some((c) => c.persistent > 0)) await db('reconciliation_runs').where({ id: first.runId }).update({ fixed: true });
 
-    const incidents = await recordIncidents(deps, stored.id, propertyCode, channels, second ?? first, stored.channelIds);
+    const incidents = await recordIncidents(deps, stored.id, propertyCode, channels, last, stored.channelIds);
     for (const c of channels) {
       if (c.error !== undefined) continue; // unknown, not zero: keep the last known figure
       metrics.driftCells.set({ property: propertyCode, channel: c.channel, stage: 'found' }, c.found);
       metrics.driftCells.set({ property: propertyCode, channel: c.channel, stage: 'remaining' }, c.remaining);
     }
+    for (const [kind, n] of Object.entries(needsHuman)) metrics.needsHuman.set({ property: propertyCode, kind }, n);
     metrics.runs.inc({ property: propertyCode, outcome });
     const result: ScheduledReconcileResult = {
       property: propertyCode,
@@ -166,11 +228,27 @@ export async function runScheduledReconcile(deps: ScheduledReconcileDeps, proper
       to: first.to,
       runIds: second ? [first.runId, second.runId] : [first.runId],
       channels,
+      bookings,
+      needsHuman,
       ...incidents,
     };
-    const log = { property: propertyCode, outcome, runIds: result.runIds, channels: channels.filter((c) => c.found > 0 || c.error !== undefined) };
+    const log = {
+      property: propertyCode,
+      outcome,
+      runIds: result.runIds,
+      channels: channels.filter((c) => c.found > 0 || c.error !== undefined),
+      ...(bookings.found > 0 ? { bookings } : {}),
+      ...(unreadable.length > 0 ? { unreadable: unreadable.map((c) => ({ channel: c.channel, bookings: c.bookingError, soldCounts: c.pmsError })) } : {}),
+    };
     if (outcome === 'error') logger.warn(log, 'scheduled reconciliation: some channels could not be checked');
     else logger.info(log, `scheduled reconciliation: ${outcome}`);
+    const human = needsHuman.ari + needsHuman.booking + needsHuman.pms;
+    if (human > 0) {
+      logger.warn(
+        { property: propertyCode, runId: last.runId, needsHuman },
+        `reconciliation: ${human} findings need a person (tidewater reconcile --property ${propertyCode} lists them)`,
+      );
+    }
     return result;
   } catch (error) {
     if (!(error instanceof ReconcileInterruptedError)) {
@@ -179,6 +257,23 @@ export async function runScheduledReconcile(deps: ScheduledReconcileDeps, proper
     }
     throw error;
   }
+}
+
+/** Booking and PMS findings scheduleBookingFix acts on. */
+function fixableBookingFindings(result: ReconcileResult): number {
+  return result.channels.reduce(
+    (n, c) => n + c.bookingFindings.filter((f) => f.action === 'repull').length + c.pmsFindings.filter((f) => f.action === 'resend').length,
+    0,
+  );
+}
+
+/** What the CLI lists as needing a person (ReconcileResult.needsHuman), by kind. */
+function humanFindings(result: ReconcileResult): { ari: number; booking: number; pms: number } {
+  return {
+    ari: result.channels.reduce((n, c) => n + c.findings.filter(isUnmappedCell).length, 0),
+    booking: result.channels.reduce((n, c) => n + c.bookingFindings.filter((f) => f.action === 'human').length, 0),
+    pms: result.channels.reduce((n, c) => n + c.pmsFindings.filter((f) => f.action === 'human').length, 0),
+  };
 }
 
 function channelOutcome(first: ChannelDrift, second: ChannelDrift | undefined): ChannelReconcileOutcome {
@@ -193,13 +288,18 @@ function channelOutcome(first: ChannelDrift, second: ChannelDrift | undefined): 
   return { channel: first.channel, found: first.findings.length, remaining: second.findings.length, persistent, ...(error !== undefined ? { error } : {}) };
 }
 
-/** Waits until the dirty ranges the fix wrote (and any before them) are delivered, or the bound passes. */
+/**
+ * Waits until the dirty ranges and PMS booking deliveries the fix wrote (and any before them) are
+ * delivered, or the bound passes.
+ */
 async function waitForResend(deps: ScheduledReconcileDeps, propertyCode: string, channelIds: number[]): Promise<void> {
   if (channelIds.length === 0) return;
   const { db } = deps;
   const [mark] = await db('channel_dirty_ranges').whereIn('channel_id', channelIds).max<{ max: string | null }[]>({ max: 'id' });
-  const upTo = mark?.max;
-  if (upTo === null || upTo === undefined) return;
+  const [deliveryMark] = await db('booking_deliveries').whereIn('channel_id', channelIds).whereNull('delivered_at').max<{ max: string | null }[]>({ max: 'id' });
+  const upTo = mark?.max ?? null;
+  const deliveriesUpTo = deliveryMark?.max ?? null;
+  if (upTo === null && deliveriesUpTo === null) return;
   try {
     await deps.poke?.(channelIds);
   } catch (error) {
@@ -209,8 +309,12 @@ async function waitForResend(deps: ScheduledReconcileDeps, propertyCode: string,
   // Ranges written later (new ledger changes) do not hold the check back: they are ordinary traffic.
   while (Date.now() < deadline) {
     if (deps.signal?.aborted) throw new ReconcileInterruptedError(propertyCode);
-    const [row] = await db('channel_dirty_ranges').whereIn('channel_id', channelIds).where('id', '<=', upTo).count<{ c: string }[]>({ c: '*' });
-    if (Number(row?.c ?? 0) === 0) return;
+    const [row] = upTo === null ? [undefined] : await db('channel_dirty_ranges').whereIn('channel_id', channelIds).where('id', '<=', upTo).count<{ c: string }[]>({ c: '*' });
+    const [deliveries] =
+      deliveriesUpTo === null
+        ? [undefined]
+        : await db('booking_deliveries').whereIn('channel_id', channelIds).whereNull('delivered_at').where('id', '<=', deliveriesUpTo).count<{ c: string }[]>({ c: '*' });
+    if (Number(row?.c ?? 0) === 0 && Number(deliveries?.c ?? 0) === 0) return;
     await new Promise((r) => setTimeout(r, deps.settlePollMs ?? 500));
   }
   deps.logger.warn({ property: propertyCode, channelIds }, 'reconciliation: re-sends not delivered in time; checking again anyway');

@@ -7,11 +7,13 @@ import { Registry } from 'prom-client';
 import { silentLogger } from '../../config/logger';
 import { addDays, todayIn } from '../../core/dates';
 import { countDirtyRanges } from '../../db/sync-repo';
+import type { SampleOta } from '../../fixtures/channels/ota-xml-channel';
 import type { SampleRateCell } from '../../fixtures/channels/sample-channel';
 import { startDistribution, type Distribution } from '../../queues/distributor';
 import { ConfigError } from '../../config/env';
 import { PERSISTENT_DRIFT, RECONCILE_QUEUE, startReconcileSchedule, type ReconcileJob, type ScheduledReconcileResult } from '../../queues/reconcile-schedule';
 import { applyAriBatch } from '../../services/ari-service';
+import { ingestChannelBooking } from '../../services/booking-service';
 import { waitFor } from '../helpers/convergence';
 import { distributionProperty, ROOM_TYPES, startSampleChannels, type SampleChannels } from '../helpers/channels';
 import { seedProperty } from '../helpers/hub';
@@ -51,8 +53,13 @@ describe('scheduled reconciliation', () => {
     channels = await startSampleChannels();
     const urls = (channels as unknown as { urls: string[] }).urls;
     const doc = distributionProperty('RSCH', urls);
-    // The OTA and GDS samples show their own view, so the check reads what they really hold.
-    doc.channels = doc.channels?.map((c) => (c.code === 'otax' || c.code === 'gds' ? { ...c, settings: { ...c.settings, viewEndpoint: `${c.code === 'otax' ? urls[0] : urls[2]}/_view` } } : c));
+    // The OTA and GDS samples show their own view, so the check reads what they really hold; the
+    // OTA's bookings are compared too (readBookings: its export, without pulling them on a timer).
+    doc.channels = doc.channels?.map((c) =>
+      c.code === 'otax' || c.code === 'gds'
+        ? { ...c, settings: { ...c.settings, viewEndpoint: `${c.code === 'otax' ? urls[0] : urls[2]}/_view`, ...(c.code === 'otax' ? { readBookings: true } : {}) } }
+        : c,
+    );
     await seedProperty(t.db, doc);
     await applyAriBatch(t.db, 'RSCH', {
       updates: ROOM_TYPES.flatMap((roomType, i) => [
@@ -176,6 +183,40 @@ describe('scheduled reconciliation', () => {
     expect(alerts[1]).toEqual({ event: `${PERSISTENT_DRIFT}-resolved`, property: 'RSCH', channel: 'gds', runId: clean.runIds[0], at: expect.any(String) });
     expect(await metric('tidewater_reconcile_drift_cells', { property: 'RSCH', channel: 'gds', stage: 'remaining' })).toBe(0);
     expect(await metric('tidewater_reconcile_runs_total', { property: 'RSCH', outcome: 'clean' })).toBe(2);
+  });
+
+  it('a booking the OTA has and Tidewater lost is re-pulled, as --fix does; one only Tidewater has is counted for a person, not alerted', async () => {
+    const ota = channels.ota as SampleOta;
+    const stay = (roomType: string, ratePlan: string, nights: number) => ({ roomType, ratePlan, checkIn: addDays(today, nights), checkOut: addDays(today, nights + 1), rooms: 1 });
+    ota.reservations.push({
+      reservation: {
+        channelReservationId: 'OTA-LOST',
+        status: 'new',
+        revision: '2027-01-05T10:00:00.000Z',
+        revisionSource: 'LastModifyDateTime',
+        hotelCode: '998877',
+        roomStays: [{ ...stay('1001', '5001', 7), adults: 2, children: 0 }],
+        total: { amount: '120.00', currency: 'EUR', taxIncluded: true },
+      },
+      delivered: true,
+      timesSent: 1,
+    });
+    await ingestChannelBooking({ db: t.db, logger: silentLogger }, 'RSCH', { channelCode: 'otax', channelBookingId: 'TW-ONLY', revision: '1', status: 'new', roomStays: [stay('SGL', 'BAR', 8)] });
+    // Let that booking's nights reach the channels first, so the check is about bookings only.
+    await waitFor(async () => Number((await t.db('outbox').whereNull('published_at').count<{ c: string }[]>({ c: '*' }))[0]?.c) + (await countDirtyRanges(t.db)), (n) => n === 0, 30_000, 100);
+
+    const result = await runNow();
+    expect(result).toMatchObject({
+      outcome: 'fixed',
+      bookings: { found: 1, repulled: 1, refused: 0, redeliveries: 0, remaining: 0 },
+      needsHuman: { ari: 0, booking: 1, pms: 0 },
+      incidentsOpened: [],
+    });
+    expect(result.channels.every((c) => c.persistent === 0)).toBe(true);
+    expect(await t.db('reservations').where({ source: 'otax', external_ref: 'OTA-LOST' }).first('status')).toEqual({ status: 'confirmed' });
+    expect(await metric('tidewater_reconcile_needs_human', { property: 'RSCH', kind: 'booking' })).toBe(1);
+    expect(await openIncidents()).toEqual([]);
+    expect(alerts).toHaveLength(2); // the persistent-drift alert and its resolution above, nothing new
   });
 
   it('without Redis, a timer in the process runs the same check on the cron; off runs nothing; a bad pattern is a config error', async () => {
