@@ -1,7 +1,8 @@
 /**
  * `POST /alpinebits`: Tidewater as an AlpineBits HotelData 2024-10 server, for PMSs that push
- * FreeRooms (OTA_HotelInvCountNotif:FreeRooms), clients that push reservations
- * (OTA_HotelResNotif:GuestRequests), and discover us with OTA_Ping:Handshaking.
+ * FreeRooms (OTA_HotelInvCountNotif:FreeRooms) and pull the bookings Tidewater took
+ * (OTA_Read:GuestRequests, acknowledged with OTA_NotifReport:GuestRequests), clients that push
+ * reservations (OTA_HotelResNotif:GuestRequests), and discover us with OTA_Ping:Handshaking.
  *
  * - Body: multipart/form-data (or application/x-www-form-urlencoded, which older clients send)
  *   with the fields `action` and `request`, up to `maxBody` (5 MB). Read raw here, before the JSON
@@ -11,8 +12,7 @@
  *   FreeRooms, also channel for GuestRequests pushes (the roles per action are the service's). The
  *   property is the key's; the message's HotelCode must name it.
  * - Answer: `ERROR:…` plain text with 400 / 401 / 413 / 500 where AlpineBits puts transport
- *   outcomes, otherwise 200 with the RS (OTA_PingRS, OTA_HotelInvCountNotifRS or
- *   OTA_HotelResNotifRS with Success, Warnings or Errors).
+ *   outcomes, otherwise 200 with the action's RS (Success, Warnings or Errors).
  *
  * The work is services/alpinebits-service.ts; this file only moves bytes and credentials.
  */

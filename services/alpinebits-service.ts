@@ -14,26 +14,42 @@
  * Either way nothing is written: FreeRooms' only write is `applyAriBatch`, all or nothing, at the
  * end. GuestRequests writes per reservation (see guestRequests): refused ones write nothing.
  *
- * Actions: OTA_Ping:Handshaking, OTA_HotelInvCountNotif:FreeRooms and OTA_HotelResNotif:GuestRequests
- * (reservations pushed by an AlpineBits client: see guestRequests). RatePlans is not offered:
- * mappers/alpinebits/rate-plans.ts reads plans (Full/New/Overlay/Remove, generic rules, per-person
- * amounts) but not into ledger updates, and guessing that translation here would store wrong
- * prices. It is left out of the handshake and answered as an unknown action. GuestRequests pulled
- * from Tidewater (OTA_Read:GuestRequests) is another piece of work and is not announced either.
+ * Actions: OTA_Ping:Handshaking, OTA_HotelInvCountNotif:FreeRooms, OTA_HotelResNotif:GuestRequests
+ * (reservations pushed by an AlpineBits client: see guestRequests), and GuestRequests pulled by the
+ * hotel's PMS: OTA_Read:GuestRequests and OTA_NotifReport:GuestRequests (see readGuestRequests and
+ * acknowledgeGuestRequests; they write only what was served and acknowledged). RatePlans is not
+ * offered: mappers/alpinebits/rate-plans.ts reads plans (Full/New/Overlay/Remove, generic rules,
+ * per-person amounts) but not into ledger updates, and guessing that translation here would store
+ * wrong prices. It is left out of the handshake and answered as an unknown action.
  */
 import { createHash } from 'node:crypto';
 import type { AriUpdate } from '../core/ari';
 import { eachDate, addDays, type IsoDate } from '../core/dates';
 import { AuthenticationError, ForbiddenError, TidewaterError } from '../core/errors';
-import type { ChannelConfig, Property } from '../core/property';
-import { currencyDecimals, formatScaled, toScaled } from '../core/money';
+import type { ChannelConfig, Property, StayNight } from '../core/property';
+import { currencyDecimals, formatAmount, formatScaled, isKnownCurrency, toScaled } from '../core/money';
 import type { ChannelReservation, ReservationAmount } from '../core/reservation-message';
 import { silentLogger, type Logger } from '../config/logger';
+import { acknowledgeServed, guestRequestCandidates, recordServed, servedReservations, type GuestRequestCandidate } from '../db/alpinebits-repo';
 import type { ApiKeyPrincipal, ApiKeyRole } from '../db/api-keys-repo';
+import { addBookingEvent, findGuest } from '../db/bookings-repo';
 import type { Db } from '../db/connection';
+import { acknowledgeReservation, reservationNights } from '../db/ledger-repo';
 import type { ChangeOrigin } from '../db/outbox-repo';
-import { findProperty } from '../db/properties-repo';
+import { findProperty, type StoredProperty } from '../db/properties-repo';
 import { FREE_ROOMS_ROOT, readFreeRooms } from '../mappers/alpinebits/free-rooms';
+import {
+  bookingIdOf,
+  NOTIF_REPORT_RS,
+  RES_RETRIEVE_RS,
+  renderGuestRequestsRS,
+  requestIdOf,
+  roomsOf,
+  type GuestRequestOut,
+  type GuestRequestStatus,
+  type GuestRequestWarning,
+  type StayForRooms,
+} from '../mappers/alpinebits/guest-requests';
 import {
   ALPINEBITS_ACTIONS,
   ALPINEBITS_VERSION,
@@ -50,6 +66,8 @@ import {
 import { renderAlpineBitsResponse, type AlpineBitsError, type AlpineBitsWarning } from '../mappers/alpinebits/response';
 import { OTA_NAMESPACE, type AcknowledgementNotice } from '../mappers/opentravel/common';
 import { HOTEL_RES_NOTIF_RQ, HOTEL_RES_NOTIF_RS, readHotelResNotif, renderHotelResNotifRS, type ReservationAck } from '../mappers/opentravel/hotel-res-notif';
+import { NOTIF_REPORT_RQ, readNotifReportRQ } from '../mappers/opentravel/notif-report';
+import { READ_RQ, readReadRQ } from '../mappers/opentravel/read-rq';
 import type { OtaNotice } from '../mappers/opentravel/response';
 import { XmlMessageError, type XmlProblem } from '../mappers/xml/errors';
 import { childElement, DEFAULT_MAX_BYTES, parseXml, type XmlElement } from '../mappers/xml/parse';
@@ -104,6 +122,7 @@ export const SERVER_HANDSHAKE: HandshakeData = {
           ],
         },
         { action: GUEST_REQUESTS_PUSH_HANDSHAKE_ACTION },
+        { action: HANDSHAKE_ACTIONS.guestRequestsPull },
       ],
     },
   ],
@@ -226,6 +245,8 @@ async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCa
     throw new AlpineBitsTransportError(400, `unsupported protocol version ${version} in ${PROTOCOL_VERSION_HEADER}; this server speaks AlpineBits ${SUPPORTED_VERSIONS.join(', ')}`);
   }
   if (action === GUEST_REQUESTS_PUSH_ACTION) return guestRequests(db, xml, principal, action, maxBytes, options);
+  if (action === ALPINEBITS_ACTIONS.guestRequestsRead) return readGuestRequests(db, xml, principal, action, maxBytes, options);
+  if (action === ALPINEBITS_ACTIONS.guestRequestsAck) return acknowledgeGuestRequests(db, xml, principal, action, maxBytes, options);
   return freeRooms(db, xml, principal, action, maxBytes, options.now, { correlationId: options.correlationId });
 }
 
@@ -238,6 +259,9 @@ const ACTION_ROLES: Readonly<Record<string, readonly ApiKeyRole[]>> = {
   [ALPINEBITS_ACTIONS.handshake]: [...new Set<ApiKeyRole>([...OTA_ARI_ROLES, ...OTA_RESERVATION_ROLES])],
   [ALPINEBITS_ACTIONS.freeRooms]: OTA_ARI_ROLES,
   [GUEST_REQUESTS_PUSH_ACTION]: OTA_RESERVATION_ROLES,
+  // Pulled by the hotel's own system: what it is served and acknowledges is the hotel's view.
+  [ALPINEBITS_ACTIONS.guestRequestsRead]: OTA_ARI_ROLES,
+  [ALPINEBITS_ACTIONS.guestRequestsAck]: OTA_ARI_ROLES,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -593,6 +617,242 @@ function refusal(recordId: string, error: TidewaterError): AcknowledgementNotice
 /** AlpineBits Warning Type and Code are positive integers; OpenTravel codes such as "3.HOT" are not. */
 function positiveOr(value: string | undefined, fallback: string): string {
   return value !== undefined && /^[1-9]\d*$/.test(value) ? value : fallback;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GuestRequests pull (OTA_Read:GuestRequests, OTA_NotifReport:GuestRequests)
+
+/** How many requests one OTA_ResRetrieveRS carries at most; the rest waits for the next pull. */
+export const MAX_REQUESTS_PER_PULL = 100;
+
+/**
+ * The property's bookings a PMS has not acknowledged yet, as an AlpineBits OTA_ResRetrieveRS. The
+ * client is the API key (X-AlpineBits-ClientID is a software name that changes with upgrades, so
+ * it would re-serve everything). What is served, per booking:
+ *   - confirmed, never acknowledged by this key → Reserved;
+ *   - confirmed, acknowledged but changed since (stays, nights, total, status) → Modify;
+ *   - cancelled, after this key was served it at least once → Cancelled (a booking cancelled
+ *     before any pull is never served: the PMS never knew it);
+ *   - held (payment pending) and manual-recovery bookings are not bookings the hotel has yet.
+ * SelectionCriteria Start re-reads: everything created or changed since then is served again,
+ * acknowledged or not. Served requests are recorded, so that the acknowledgement confirms what was
+ * served and a change in between is served again. At most MAX_REQUESTS_PER_PULL per answer, oldest
+ * change first (AlpineBits has no paging; the PMS pulls again after acknowledging).
+ * Room and rate codes are the PMS's: the mapping of the channel whose hotelCode the request names
+ * (as for FreeRooms), else Tidewater's own. Guest data goes into the answer and nowhere else.
+ */
+async function readGuestRequests(db: Db, xml: string, principal: ApiKeyPrincipal, action: string, maxBytes: number, options: AlpineBitsOptions): Promise<AlpineBitsAnswer> {
+  const root = parseRequest(xml, READ_RQ, maxBytes);
+  const clock = options.now ? () => options.now as Date : undefined;
+  const refuse = (errors: AlpineBitsError[]): AlpineBitsAnswer => ({
+    kind: 'xml',
+    httpStatus: 200,
+    action,
+    status: 'errors',
+    propertyCode: principal.propertyCode,
+    xml: renderAlpineBitsResponse({ root: RES_RETRIEVE_RS, version: '7.000', errors }, clock),
+  });
+  try {
+    const message = readReadRQ(root, { standard: 'alpinebits' });
+    const container = childElement(childElement(root, 'ReadRequests') ?? root, 'HotelReadRequest') ?? root;
+    const readRequest = message.hotelReadRequests[0];
+    if (!readRequest) throw new XmlMessageError({ problem: 'missing-field', reason: 'ReadRequests/HotelReadRequest is required', element: root.name, line: root.line });
+    const hotelCode = readRequest.hotelCode ?? principal.propertyCode;
+    if (hotelCode.length > 16) throw unknownHotel(hotelCode, container);
+    const hotel = await resolveHotel(db, hotelCode, container, principal);
+    if (hotel.stored.property.code !== principal.propertyCode) throw unknownHotel(hotelCode, container);
+    const start = readRequest.selection.find((s) => s.start !== undefined)?.start;
+    const since = start !== undefined ? new Date(start) : undefined;
+
+    const candidates = await guestRequestCandidates(db, {
+      apiKeyId: principal.id,
+      propertyId: hotel.stored.id,
+      ...(since && !Number.isNaN(since.getTime()) ? { since } : {}),
+      limit: MAX_REQUESTS_PER_PULL,
+    });
+    const requests: GuestRequestOut[] = [];
+    const served: Array<{ reservationId: string; status: GuestRequestStatus; fingerprint: string }> = [];
+    const warnings: GuestRequestWarning[] = [];
+    for (const candidate of candidates) {
+      const status = servedStatusOf(candidate, since !== undefined);
+      if (status === undefined) continue;
+      try {
+        requests.push(await guestRequestOf(db, hotel.stored, hotel.channel, hotelCode, candidate, status));
+        served.push({ reservationId: candidate.id, status, fingerprint: candidate.fingerprint });
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        // Not recorded as served: it stays waiting, and the warning says what to fix (a code mapping).
+        warnings.push({ type: '3', code: 450, recordId: requestIdOf(candidate.id), text: `booking ${candidate.id} cannot be sent as an AlpineBits request: ${error.message}` });
+      }
+    }
+    const body = renderGuestRequestsRS({ requests, warnings: warnings.slice(0, MAX_WARNINGS) }, clock);
+    await recordServed(db, principal.id, served);
+    (options.logger ?? silentLogger).info(
+      {
+        property: principal.propertyCode,
+        apiKeyId: principal.id,
+        reserved: requests.filter((r) => r.status === 'Reserved').length,
+        modified: requests.filter((r) => r.status === 'Modify').length,
+        cancelled: requests.filter((r) => r.status === 'Cancelled').length,
+        unsendable: warnings.length,
+      },
+      'AlpineBits GuestRequests served',
+    );
+    return { kind: 'xml', httpStatus: 200, action, status: warnings.length > 0 ? 'warnings' : 'success', propertyCode: principal.propertyCode, xml: body };
+  } catch (error) {
+    if (error instanceof XmlMessageError && TRANSPORT_PROBLEMS.has(error.problem)) throw new AlpineBitsTransportError(400, error.message);
+    if (!(error instanceof TidewaterError)) throw error;
+    return refuse(noticesOf(error).map(alpineBitsError));
+  }
+}
+
+/** What a candidate is served as, or undefined when this client has nothing to learn from it. */
+export function servedStatusOf(candidate: Pick<GuestRequestCandidate, 'status' | 'fingerprint' | 'servedStatus' | 'ackedStatus' | 'ackedFingerprint'>, reread: boolean): GuestRequestStatus | undefined {
+  const hadIt = candidate.ackedStatus === 'Reserved' || candidate.ackedStatus === 'Modify';
+  if (candidate.status === 'cancelled') {
+    if (candidate.servedStatus === null) return undefined;
+    return reread || candidate.ackedStatus !== 'Cancelled' ? 'Cancelled' : undefined;
+  }
+  if (candidate.status !== 'confirmed') return undefined;
+  if (!hadIt) return 'Reserved';
+  if (candidate.ackedFingerprint !== candidate.fingerprint) return 'Modify';
+  // Unchanged since acknowledged: only a re-read (SelectionCriteria Start) sends it again, whole.
+  return reread ? 'Reserved' : undefined;
+}
+
+interface StoredStay {
+  roomType: string;
+  ratePlan?: string;
+  checkIn: string;
+  checkOut: string;
+  rooms?: number;
+  adults?: number;
+  children?: number;
+}
+
+async function guestRequestOf(
+  db: Db,
+  stored: StoredProperty,
+  channel: ChannelConfig | undefined,
+  hotelCode: string,
+  booking: GuestRequestCandidate,
+  status: GuestRequestStatus,
+): Promise<GuestRequestOut> {
+  const base = { id: requestIdOf(booking.id), status, createdAt: booking.createdAt, hotelCode, hotelName: stored.property.name };
+  if (status === 'Cancelled') return { ...base, rooms: [] };
+  const code = (mapping: Record<string, string> | undefined, value: string) => mapping?.[value] ?? value;
+  const storedStays = Array.isArray(booking.stays) ? (booking.stays as StoredStay[]) : [];
+  const stays: StayForRooms[] = (storedStays.length > 0 ? storedStays : staysOfNights(await reservationNights(db, stored, booking.id))).map((s) => ({
+    roomType: code(channel?.roomTypes, s.roomType),
+    ...(s.ratePlan !== undefined ? { ratePlan: code(channel?.ratePlans, s.ratePlan) } : {}),
+    checkIn: s.checkIn,
+    checkOut: s.checkOut,
+    rooms: s.rooms ?? 1,
+    ...(s.adults !== undefined ? { adults: s.adults } : {}),
+    ...(s.children !== undefined ? { children: s.children } : {}),
+  }));
+  const currency = booking.currency ?? stored.property.currency;
+  const total = booking.totalAmount !== null && isKnownCurrency(currency) ? { amount: formatAmount(booking.totalAmount, currencyDecimals(currency)), currency } : undefined;
+  const guest = await findGuest(db, booking.id);
+  return {
+    ...base,
+    ...(status === 'Modify' ? { lastModifiedAt: booking.updatedAt } : {}),
+    rooms: roomsOf(stays, total),
+    ...(guest && guest.erasedAt === null
+      ? { guest: { ...(guest.firstName ? { firstName: guest.firstName } : {}), ...(guest.lastName ? { lastName: guest.lastName } : {}), ...(guest.email ? { email: guest.email } : {}), ...(guest.phone ? { phone: guest.phone } : {}) } }
+      : {}),
+    origin: { source: booking.source, ...(booking.externalRef !== null ? { reference: booking.externalRef } : {}) },
+  };
+}
+
+/** One stay per room type and run of consecutive nights with the same rooms, for bookings stored without stays. */
+function staysOfNights(nights: readonly StayNight[]): StoredStay[] {
+  const out: StoredStay[] = [];
+  for (const n of [...nights].sort((a, b) => (a.roomType + a.date < b.roomType + b.date ? -1 : 1))) {
+    const last = out[out.length - 1];
+    if (last && last.roomType === n.roomType && last.checkOut === n.date && last.rooms === n.rooms) last.checkOut = addDays(n.date, 1);
+    else out.push({ roomType: n.roomType, checkIn: n.date, checkOut: addDays(n.date, 1), rooms: n.rooms });
+  }
+  return out;
+}
+
+/**
+ * The PMS's OTA_NotifReportRQ: every request it names in HotelReservations is concluded for this
+ * key (its acknowledgement confirms what was served last), and each one refused in Warnings
+ * (RecordID) is concluded too, since AlpineBits gives a refusal no retry: it is kept as a
+ * booking event instead, and the booking never counts as in the PMS. An acknowledged booking (not
+ * a cancellation) is also "in the hotel's PMS" for the in-flight rule (reservations.pms_acked_at).
+ * Repeating an acknowledgement changes nothing. Ids never served to this key are answered with a
+ * Warning naming them, so a PMS acknowledging the wrong ids finds out.
+ */
+async function acknowledgeGuestRequests(db: Db, xml: string, principal: ApiKeyPrincipal, action: string, maxBytes: number, options: AlpineBitsOptions): Promise<AlpineBitsAnswer> {
+  const root = parseRequest(xml, NOTIF_REPORT_RQ, maxBytes);
+  const clock = options.now ? () => options.now as Date : undefined;
+  const answer = (errors: AlpineBitsError[], warnings: AlpineBitsWarning[] = []): AlpineBitsAnswer => ({
+    kind: 'xml',
+    httpStatus: 200,
+    action,
+    status: errors.length > 0 ? 'errors' : warnings.length > 0 ? 'warnings' : 'success',
+    propertyCode: principal.propertyCode,
+    xml: renderAlpineBitsResponse({ root: NOTIF_REPORT_RS, errors, warnings: capWarnings(warnings) }, clock),
+  });
+  try {
+    const message = readNotifReportRQ(root, { standard: 'alpinebits' });
+    const stored = await findProperty(db, principal.propertyCode);
+    if (!stored) throw new XmlMessageError({ problem: 'invalid-value', reason: `property ${principal.propertyCode} of these credentials does not exist`, otaType: '3', otaCode: '392' });
+    const warnings: AlpineBitsWarning[] = [];
+    const idOf = (requestId: string | undefined): string | undefined => (requestId !== undefined ? bookingIdOf(requestId) : undefined);
+
+    const confirmed = new Map<string, string>();
+    for (const ack of message.confirmed) {
+      const bookingId = idOf(ack.channelReservationId);
+      if (bookingId === undefined) {
+        warnings.push({ type: '3', ...(ack.channelReservationId !== undefined ? { recordId: ack.channelReservationId } : {}), text: `${ack.channelReservationId ?? 'a reservation without UniqueID'} is not a request Tidewater sends; ignored` });
+      } else {
+        confirmed.set(bookingId, ack.channelReservationId as string);
+      }
+    }
+    const refusals = new Map<string, { requestId: string; reason: string }>();
+    for (const notice of message.notices) {
+      const bookingId = idOf(notice.recordId);
+      if (bookingId === undefined) {
+        warnings.push({ type: '3', ...(notice.recordId !== undefined ? { recordId: notice.recordId } : {}), text: `a refusal of ${notice.recordId ?? 'no RecordID'} does not name a request Tidewater sends; ignored` });
+        continue;
+      }
+      // Acknowledged and refused at once: the refusal is the more careful reading.
+      confirmed.delete(bookingId);
+      refusals.set(bookingId, { requestId: notice.recordId as string, reason: [notice.code, notice.text ?? notice.shortText].filter((p) => p !== undefined && p !== '').join(': ').slice(0, 500) });
+    }
+
+    const named = [...confirmed.keys(), ...refusals.keys()];
+    const known = await servedReservations(db, principal.id, stored.id, named);
+    for (const bookingId of named.filter((id) => !known.has(id))) {
+      const requestId = confirmed.get(bookingId) ?? refusals.get(bookingId)?.requestId ?? bookingId;
+      warnings.push({ type: '3', recordId: requestId, text: `${requestId} was never sent to these credentials; ignored` });
+    }
+    const acknowledged = await db.transaction(async (trx) => {
+      const done = await acknowledgeServed(trx, principal.id, [...confirmed.keys()].filter((id) => known.has(id)), null);
+      for (const row of done) {
+        if (row.status !== 'Cancelled') await acknowledgeReservation(trx, stored, row.reservationId);
+        await addBookingEvent(trx, row.reservationId, 'pms-acknowledged', null, { via: 'alpinebits', apiKeyId: principal.id, status: row.status });
+      }
+      let refused = 0;
+      for (const [bookingId, refusal] of refusals) {
+        if (!known.has(bookingId)) continue;
+        const rows = await acknowledgeServed(trx, principal.id, [bookingId], refusal.reason === '' ? 'refused' : refusal.reason);
+        for (const row of rows) await addBookingEvent(trx, row.reservationId, 'pms-refused', null, { via: 'alpinebits', apiKeyId: principal.id, status: row.status, reason: refusal.reason });
+        refused += rows.length;
+      }
+      return { acknowledged: done.length, refused };
+    });
+    // Counts and key only: the client's refusal texts may quote the guest, so they stay in booking_events.
+    (options.logger ?? silentLogger).info({ property: principal.propertyCode, apiKeyId: principal.id, ...acknowledged, ignored: warnings.length }, 'AlpineBits GuestRequests acknowledged');
+    return answer([], warnings);
+  } catch (error) {
+    if (error instanceof XmlMessageError && TRANSPORT_PROBLEMS.has(error.problem)) throw new AlpineBitsTransportError(400, error.message);
+    if (!(error instanceof TidewaterError)) throw error;
+    return answer(noticesOf(error).map(alpineBitsError));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

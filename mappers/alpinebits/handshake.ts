@@ -24,6 +24,9 @@ export const ALPINEBITS_ACTIONS = {
   handshake: 'OTA_Ping:Handshaking',
   freeRooms: 'OTA_HotelInvCountNotif:FreeRooms',
   ratePlans: 'OTA_HotelRatePlanNotif:RatePlans',
+  /** GuestRequests pulled from the server, and the client's acknowledgement of what it got. */
+  guestRequestsRead: 'OTA_Read:GuestRequests',
+  guestRequestsAck: 'OTA_NotifReport:GuestRequests',
   /** Before 2018-10: answered with plain text `OK:<version>` / `OK:<action list>`. */
   legacyGetVersion: 'getVersion',
   legacyGetCapabilities: 'getCapabilities',
@@ -34,6 +37,8 @@ export const HANDSHAKE_ACTIONS = {
   ping: 'action_OTA_Ping',
   freeRooms: 'action_OTA_HotelInvCountNotif',
   ratePlans: 'action_OTA_HotelRatePlanNotif_RatePlans',
+  /** GuestRequests pull: one name for both OTA_Read and OTA_NotifReport. */
+  guestRequestsPull: 'action_OTA_Read',
 } as const;
 
 /** The capabilities Tidewater's messages depend on. */

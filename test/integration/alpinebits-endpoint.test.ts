@@ -174,7 +174,7 @@ describe('POST /alpinebits (AlpineBits HotelData 2024-10 server)', () => {
   }
 
   describe('handshake (OTA_Ping:Handshaking)', () => {
-    it('answers the intersection for 2024-10: FreeRooms with the shared capabilities and the GuestRequests push, no OTA_Ping, no RatePlans', async () => {
+    it('answers the intersection for 2024-10: FreeRooms with the shared capabilities and GuestRequests push and pull, no OTA_Ping, no RatePlans', async () => {
       const echo = JSON.stringify(CLIENT_HANDSHAKE);
       const res = await post({ action: HANDSHAKE, xml: pingRequest(echo) });
       expect(res.status).toBe(200);
@@ -191,6 +191,7 @@ describe('POST /alpinebits (AlpineBits HotelData 2024-10 server)', () => {
                 supports: ['OTA_HotelInvCountNotif_accept_categories', 'OTA_HotelInvCountNotif_accept_deltas', 'OTA_HotelInvCountNotif_accept_complete_set', 'OTA_HotelInvCountNotif_accept_closing_seasons'],
               },
               { action: 'action_OTA_HotelResNotif_GuestRequests' },
+              { action: 'action_OTA_Read' },
             ],
           },
         ],
@@ -291,7 +292,7 @@ describe('POST /alpinebits (AlpineBits HotelData 2024-10 server)', () => {
       ['unsupported protocol version', () => ({ action: FREE_ROOMS, xml: good(), version: '2022-10' }), 400, /^ERROR:unsupported protocol version 2022-10/],
       ['unknown action', () => ({ action: 'OTA_HotelAvailNotif:Whatever', xml: good() }), 400, /^ERROR:unknown or missing action/],
       ['RatePlans, which this server does not offer', () => ({ action: 'OTA_HotelRatePlanNotif:RatePlans', xml: example('RatePlans-OTA_HotelRatePlanNotifRQ.xml') }), 400, /^ERROR:unknown or missing action: OTA_HotelRatePlanNotif:RatePlans is not supported/],
-      ['GuestRequests, which this server does not offer', () => ({ action: 'OTA_Read:GuestRequests', xml: example('GuestRequests-OTA_ReadRQ.xml') }), 400, /^ERROR:unknown or missing action/],
+      ['GuestRequests pull with a FreeRooms document', () => ({ action: 'OTA_Read:GuestRequests', xml: good() }), 400, /^ERROR:the request must be an OTA_ReadRQ document/],
       ['missing action', () => ({ xml: good() }), 400, /^ERROR:unknown or missing action: no action parameter/],
       ['not multipart (the XML as the body)', () => ({ body: { bytes: good(), contentType: 'text/xml' } }), 400, /^ERROR:expected multipart\/form-data/],
       ['a multipart body without its boundary', () => ({ body: { bytes: 'garbage', contentType: 'multipart/form-data; boundary=abc' } }), 400, /^ERROR:multipart body does not contain its boundary/],

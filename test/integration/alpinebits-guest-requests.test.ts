@@ -95,14 +95,14 @@ describe('POST /alpinebits OTA_HotelResNotif:GuestRequests (reservations pushed 
     )?.sold ?? 0;
   const booking = (id: string) => t.db('reservations').where({ source: 'portal', external_ref: id }).first<Record<string, unknown> | undefined>();
 
-  it('announces GuestRequests push in the handshake (without accept_RoomRates: daily rates are not kept)', async () => {
+  it('announces GuestRequests push (without accept_RoomRates: daily rates are not kept) and pull in the handshake', async () => {
     const echo = JSON.stringify({
       versions: [{ version: '2024-10', actions: [{ action: 'action_OTA_HotelResNotif_GuestRequests', supports: ['OTA_HotelResNotif_GuestRequests_accept_RoomRates'] }, { action: 'action_OTA_Read' }] }],
     });
     const res = await post('OTA_Ping:Handshaking', `<?xml version="1.0"?><OTA_PingRQ xmlns="http://www.opentravel.org/OTA/2003/05" Version="8.000"><EchoData>${echo}</EchoData></OTA_PingRQ>`);
     expect(res.status).toBe(200);
     emitted['ping-rs.xml'] = res.text;
-    expect(readPingResponse(res.text).handshake).toEqual({ versions: [{ version: '2024-10', actions: [{ action: 'action_OTA_HotelResNotif_GuestRequests' }] }] });
+    expect(readPingResponse(res.text).handshake).toEqual({ versions: [{ version: '2024-10', actions: [{ action: 'action_OTA_HotelResNotif_GuestRequests' }, { action: 'action_OTA_Read' }] }] });
   });
 
   it('books the official push example: 11 nights of one big suite, acknowledged by its UniqueID', async () => {
