@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import { parseAriBatch, planAriBatch } from './ari';
 import { channelViewOf, type LedgerSlice } from './channel-view';
-import { WEEKDAYS, type Weekday } from './dates';
+import { addDays, daysBetween, WEEKDAYS, type Weekday } from './dates';
 import { ValidationError } from './errors';
 import { decimalPlaces, deriveAmount, toScaled } from './money';
 import {
   deriveRate,
   endingProblem,
   formatMinor,
+  nightsRepricedBetween,
   NO_PRICING,
   occupancyPercent,
   planLineage,
@@ -578,6 +579,73 @@ describe('channelViewOf with pricing rules', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('nightsRepricedBetween (the daily re-mark of booking-window prices)', () => {
+  const window = (name: string, when: { minDays?: number; maxDays?: number }, factor = '0.9'): PricingRule => ({ name, kind: 'booking-window', when, factor });
+
+  it('lists the nights that crossed a bound overnight: the first night inside maxDays, the last one outside minDays', () => {
+    // Today 2027-03-10. "Last minute" (≤ 2 days) now covers 03-12, which was 3 days out yesterday;
+    // "Early bird" (≥ 30 days) no longer covers 04-08 (29 days out), which was 30 days out yesterday.
+    const rules = [window('Last minute', { maxDays: 2 }), window('Early bird', { minDays: 30 }, '0.8'), weekend];
+    expect(nightsRepricedBetween(rules, '2027-03-09', '2027-03-10')).toEqual([
+      { from: '2027-03-12', to: '2027-03-12' },
+      { from: '2027-04-08', to: '2027-04-08' },
+    ]);
+    // A band [7, 13]: 6 days out has just left it (7 yesterday), 13 days out has just entered (14 yesterday).
+    expect(nightsRepricedBetween([window('Week out', { minDays: 7, maxDays: 13 })], '2027-03-09', '2027-03-10')).toEqual([
+      { from: '2027-03-16', to: '2027-03-16' },
+      { from: '2027-03-23', to: '2027-03-23' },
+    ]);
+    // Three days missed: every night whose days-before-arrival crossed a bound in between.
+    expect(nightsRepricedBetween([window('Last minute', { maxDays: 2 })], '2027-03-07', '2027-03-10')).toEqual([{ from: '2027-03-10', to: '2027-03-12' }]);
+    expect(nightsRepricedBetween([window('Last minute', { maxDays: 2 })], '2027-03-10', '2027-03-10')).toEqual([]);
+    expect(nightsRepricedBetween([weekend, highOccupancy], '2027-03-09', '2027-03-10')).toEqual([]);
+  });
+
+  it('lists a night iff the rules priceCell applies to it differ between the two days, from today on (property)', () => {
+    const windowArb = fc
+      .record({ min: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }), max: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }), factor: factorArb })
+      .filter(({ min, max }) => min !== undefined || max !== undefined)
+      .map(({ min, max, factor }) => ({ ...(min !== undefined ? { minDays: min } : {}), ...(max !== undefined ? { maxDays: max } : {}), factor }));
+    fc.assert(
+      fc.property(
+        fc.array(windowArb, { maxLength: 4 }),
+        fc.array(ruleArb.filter((r) => r.kind !== 'booking-window'), { maxLength: 3 }),
+        dateArb,
+        fc.integer({ min: -3, max: 5 }),
+        fc.integer({ min: 0, max: 20 }),
+        (windows, others, today, shift, sold) => {
+          const rules: PricingRule[] = [
+            ...others.map((r, i) => ({ ...r, name: `${r.name}-${i}` })),
+            ...windows.map((w, i) => window(`window-${i}`, { ...(w.minDays !== undefined ? { minDays: w.minDays } : {}), ...(w.maxDays !== undefined ? { maxDays: w.maxDays } : {}) }, w.factor)),
+          ];
+          const pricing = { ...NO_PRICING, rules };
+          const yesterday = addDays(today, -shift);
+          const ranges = nightsRepricedBetween(rules, yesterday, today);
+          // Sorted, disjoint and not touching (merged), never before today.
+          ranges.forEach((r, i) => {
+            expect(r.from <= r.to).toBe(true);
+            if (i === 0) expect(r.from >= today).toBe(true);
+            else expect(daysBetween((ranges[i - 1] as { to: string }).to, r.from)).toBeGreaterThan(1);
+          });
+          const listed = new Set(ranges.flatMap((r) => Array.from({ length: daysBetween(r.from, r.to) + 1 }, (_, k) => addDays(r.from, k))));
+          // Every bound is at most 40 (+ 5 days of shift): nights beyond cannot change.
+          for (let d = 0; d <= 50; d++) {
+            const date = addDays(today, d);
+            const on = (day: string) => priceCell('100.00', { date, occupancy: { sold, total: 20 }, daysBeforeArrival: daysBetween(day, date) }, pricing, 2);
+            const applied = (p: ReturnType<typeof priceCell>) => p.steps.flatMap((s) => (s.kind === 'rule' ? [`${s.rule}×${s.factor}`] : []));
+            const before = on(yesterday);
+            const now = on(today);
+            expect({ date, listed: listed.has(date) }).toEqual({ date, listed: JSON.stringify(applied(before)) !== JSON.stringify(applied(now)) });
+            if (!listed.has(date)) expect(now.final).toBe(before.final);
+          }
+          expect([...listed].every((d) => daysBetween(today, d) <= 50)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -9,7 +9,7 @@
  * then the explain output could show "148.35 × 1.10 = 163.18", which nobody can check by hand;
  * with per-step rounding every line of `rate explain` is reproducible with a pocket calculator.
  */
-import { daysBetween, weekdayOf, type IsoDate, type Weekday } from './dates';
+import { addDays, daysBetween, weekdayOf, type IsoDate, type Weekday } from './dates';
 import { deriveAmount, toScaled } from './money';
 import type { Property, RateAdjustment } from './property';
 
@@ -297,6 +297,50 @@ export function planLineage(property: Pick<Property, 'ratePlans'>, ratePlan: str
     out.push(current);
     current = property.ratePlans.find((p) => p.code === current)?.derivedFrom;
   }
+  return out;
+}
+
+/**
+ * The nights whose price a booking-window rule may change between `yesterday` and `today` without
+ * any ledger change: those where some booking-window rule applies on one day and not on the other
+ * (the night's days-before-arrival crossed the rule's minDays or maxDays). Only nights from `today`
+ * on: past nights are no longer sold. Inclusive date ranges, sorted and merged. Room type and plan
+ * scopes are ignored (every room type's nights are listed): a channel sync re-reads the ledger and
+ * sends only cells whose price changed, so listing a night too many costs a diff, not a message.
+ * Works for any two days (a job that skipped days passes the last day it ran).
+ */
+export function nightsRepricedBetween(rules: readonly PricingRule[], yesterday: IsoDate, today: IsoDate): Array<{ from: IsoDate; to: IsoDate }> {
+  const shift = daysBetween(yesterday, today);
+  if (shift === 0) return [];
+  // In days before arrival counted from today (d): the rule applies today for d in [lo, hi] and
+  // applied yesterday for d + shift in [lo, hi], i.e. d in [lo − shift, hi − shift].
+  const changed: Array<[number, number]> = [];
+  for (const rule of rules) {
+    if (rule.kind !== 'booking-window') continue;
+    const now: [number, number] = [rule.when.minDays ?? -Infinity, rule.when.maxDays ?? Infinity];
+    const before: [number, number] = [now[0] - shift, now[1] - shift];
+    for (const part of [...intervalMinus(now, before), ...intervalMinus(before, now)]) {
+      const lo = Math.max(0, part[0]);
+      if (lo <= part[1] && Number.isFinite(part[1])) changed.push([lo, part[1]]);
+    }
+  }
+  changed.sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const [lo, hi] of changed) {
+    const last = merged[merged.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else merged.push([lo, hi]);
+  }
+  return merged.map(([lo, hi]) => ({ from: addDays(today, lo), to: addDays(today, hi) }));
+}
+
+/** The integers of [a0, a1] not in [b0, b1], as at most two intervals; bounds may be infinite. */
+function intervalMinus(a: [number, number], b: [number, number]): Array<[number, number]> {
+  if (a[0] > a[1]) return [];
+  if (b[0] > b[1] || b[1] < a[0] || b[0] > a[1]) return [a];
+  const out: Array<[number, number]> = [];
+  if (a[0] < b[0]) out.push([a[0], b[0] - 1]);
+  if (b[1] < a[1]) out.push([b[1] + 1, a[1]]);
   return out;
 }
 

@@ -18,6 +18,7 @@ import {
   type ChannelDrift,
   type ReconcileResult,
 } from '../services/reconcile-service';
+import { DAILY_REPRICE_CRON, propertiesWithBookingWindows, repriceBookingWindows, REPRICE_QUEUE } from './daily-reprice';
 import type { SyncScheduler } from './scheduler';
 import type { SyncDeps } from './sync-channel';
 
@@ -47,6 +48,7 @@ export const RECONCILE_QUEUE = 'reconcile';
 export const DEFAULT_RECONCILE_CRON = '0 3 * * *';
 export const PERSISTENT_DRIFT = 'persistent-drift';
 const SCHEDULER_ID_PREFIX = 'reconcile:';
+const REPRICE_ID_PREFIX = 'reprice:';
 const DEFAULT_DAYS = 365;
 /** The workers re-send within seconds; a channel in backoff may take minutes. Past this, check anyway. */
 const DEFAULT_SETTLE_TIMEOUT_MS = 5 * 60_000;
@@ -391,6 +393,11 @@ export interface ReconcileScheduleOptions {
   refreshMs?: number;
   /** Without Redis: how often the timer looks for a due run. */
   tickMs?: number;
+  /**
+   * The daily re-mark of booking-window prices (daily-reprice.ts), another scheduled duty of the
+   * same processes; on unless false, also when the reconciliation's cron is `off`.
+   */
+  reprice?: false | { cron?: string };
 }
 
 export interface ReconcileScheduleContext extends Omit<ScheduledReconcileDeps, 'metrics' | 'signal' | 'days' | 'settleTimeoutMs'> {
@@ -424,80 +431,141 @@ export function reconcileScheduleContext(
   };
 }
 
+/**
+ * Starts the scheduled duties of a worker process: the reconciliation on its cron and the daily
+ * re-mark of booking-window prices (both per property, in the property's time zone).
+ */
 export function startReconcileSchedule(ctx: ReconcileScheduleContext, options: ReconcileScheduleOptions = {}): ReconcileSchedule {
   const cron = options.cron ?? DEFAULT_RECONCILE_CRON;
   // The CLI passes TIDEWATER_RECONCILE_CRON through as is, so `off` is understood here.
-  if (cron === 'off') return { metrics: undefined, stop: () => Promise.resolve() };
-  try {
-    getNextMillis(Date.now(), { pattern: cron, tz: 'UTC' });
-  } catch (error) {
-    throw new ConfigError([{ variable: 'TIDEWATER_RECONCILE_CRON', given: cron, expected: `a cron pattern the scheduler understands (${(error as Error).message})` }]);
-  }
-  const metrics = createReconcileMetrics(ctx.registry);
+  if (cron !== 'off') checkCron(cron, 'TIDEWATER_RECONCILE_CRON');
+  const repriceCron = options.reprice === false ? undefined : (options.reprice?.cron ?? DAILY_REPRICE_CRON);
+  if (repriceCron !== undefined) checkCron(repriceCron, 'reprice cron');
   const abort = new AbortController();
-  const deps: ScheduledReconcileDeps = {
-    ...ctx,
-    metrics,
-    signal: abort.signal,
-    ...(options.days !== undefined ? { days: options.days } : {}),
-    ...(options.settleTimeoutMs !== undefined ? { settleTimeoutMs: options.settleTimeoutMs } : {}),
-  };
-  const schedule = ctx.redisUrl ? startBullmqSchedule(deps, ctx.redisUrl, ctx.prefix ?? 'tidewater', cron, options) : startTimerSchedule(deps, cron, options);
+  const schedules: Array<{ stop(): Promise<void> }> = [];
+  const start = (job: PropertyJob) =>
+    schedules.push(ctx.redisUrl ? startBullmqSchedule(ctx, ctx.redisUrl, ctx.prefix ?? 'tidewater', job, options) : startTimerSchedule(ctx, job, options));
+  if (repriceCron !== undefined) {
+    start({
+      queue: REPRICE_QUEUE,
+      idPrefix: REPRICE_ID_PREFIX,
+      jobName: 'reprice',
+      cron: repriceCron,
+      what: 'booking-window re-mark',
+      properties: propertiesWithBookingWindows,
+      run: (code) =>
+        repriceBookingWindows(ctx, code).catch((error: unknown) => {
+          ctx.logger.error({ err: error, property: code }, 'booking-window re-mark failed; the nightly reconciliation re-sends what it missed');
+          throw error;
+        }),
+    });
+  }
+  let metrics: ReconcileMetrics | undefined;
+  if (cron !== 'off') {
+    const reconcileMetrics = createReconcileMetrics(ctx.registry);
+    metrics = reconcileMetrics;
+    const deps: ScheduledReconcileDeps = {
+      ...ctx,
+      metrics: reconcileMetrics,
+      signal: abort.signal,
+      ...(options.days !== undefined ? { days: options.days } : {}),
+      ...(options.settleTimeoutMs !== undefined ? { settleTimeoutMs: options.settleTimeoutMs } : {}),
+    };
+    start({
+      queue: RECONCILE_QUEUE,
+      idPrefix: SCHEDULER_ID_PREFIX,
+      jobName: 'reconcile',
+      cron,
+      what: 'reconciliation',
+      properties: propertyZones,
+      run: (code) => runScheduledReconcile(deps, code),
+    });
+  }
   return {
     metrics,
     async stop() {
       abort.abort();
-      await schedule.stop();
+      await Promise.all(schedules.map((s) => s.stop()));
     },
   };
+}
+
+function checkCron(cron: string, variable: string): void {
+  try {
+    getNextMillis(Date.now(), { pattern: cron, tz: 'UTC' });
+  } catch (error) {
+    throw new ConfigError([{ variable, given: cron, expected: `a cron pattern the scheduler understands (${(error as Error).message})` }]);
+  }
+}
+
+/** A job run per property on a cron in the property's time zone. */
+interface PropertyJob {
+  queue: string;
+  /** Job scheduler ids are this plus the property code. */
+  idPrefix: string;
+  jobName: string;
+  cron: string;
+  /** For logs. */
+  what: string;
+  /** The properties to schedule, re-read every refresh; one dropped from the list loses its schedule. */
+  properties: (db: Db) => Promise<Array<{ code: string; timezone: string }>>;
+  /** Logs and counts its own failures. */
+  run: (code: string) => Promise<unknown>;
 }
 
 async function propertyZones(db: Db): Promise<Array<{ code: string; timezone: string }>> {
   return db('properties').orderBy('code').select<Array<{ code: string; timezone: string }>>('code', 'timezone');
 }
 
-function startBullmqSchedule(deps: ScheduledReconcileDeps, redisUrl: string, prefix: string, cron: string, options: ReconcileScheduleOptions): { stop(): Promise<void> } {
+function startBullmqSchedule(deps: Pick<ScheduledReconcileDeps, 'db' | 'logger'>, redisUrl: string, prefix: string, job: PropertyJob, options: ReconcileScheduleOptions): { stop(): Promise<void> } {
   const { db, logger } = deps;
   // As for channel pokes: fail fast while Redis is down, the next refresh registers what was missed.
   const queueConnection = new IORedis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   queueConnection.on('error', () => undefined);
-  const queue = new Queue<ReconcileJob>(RECONCILE_QUEUE, { connection: queueConnection, prefix });
+  const queue = new Queue<ReconcileJob>(job.queue, { connection: queueConnection, prefix });
   queue.on('error', () => undefined);
   const workerConnection = new IORedis(redisUrl, { maxRetriesPerRequest: null });
   workerConnection.on('error', () => undefined);
   // One check at a time per process: a year of every channel is heavy; other processes take other properties.
-  const worker = new Worker<ReconcileJob, ScheduledReconcileResult | null>(
-    RECONCILE_QUEUE,
-    async (job: Job<ReconcileJob>) => {
-      if (!(await findProperty(db, job.data.property))) {
-        await queue.removeJobScheduler(`${SCHEDULER_ID_PREFIX}${job.data.property}`);
-        logger.info({ property: job.data.property }, 'property gone: its reconciliation schedule is removed');
+  const worker = new Worker<ReconcileJob, unknown>(
+    job.queue,
+    async (j: Job<ReconcileJob>) => {
+      if (!(await findProperty(db, j.data.property))) {
+        await queue.removeJobScheduler(`${job.idPrefix}${j.data.property}`);
+        logger.info({ property: j.data.property }, `property gone: its ${job.what} schedule is removed`);
         return null;
       }
-      return runScheduledReconcile(deps, job.data.property);
+      return job.run(j.data.property);
     },
     { connection: workerConnection, prefix, concurrency: 1 },
   );
-  worker.on('error', (error) => logger.warn({ err: error }, 'reconcile worker connection problem'));
+  worker.on('error', (error) => logger.warn({ err: error }, `${job.what} worker connection problem`));
 
   // Upserted only when new or changed here: every worker process runs this, and re-upserting an
   // unchanged scheduler would only rewrite its next job.
   const registered = new Map<string, string>();
   const refresh = async () => {
-    for (const { code, timezone } of await propertyZones(db)) {
-      const key = `${cron}|${timezone}`;
+    const listed = await job.properties(db);
+    for (const { code, timezone } of listed) {
+      const key = `${job.cron}|${timezone}`;
       if (registered.get(code) === key) continue;
       await queue.upsertJobScheduler(
-        `${SCHEDULER_ID_PREFIX}${code}`,
-        { pattern: cron, tz: timezone },
-        { name: 'reconcile', data: { property: code }, opts: { attempts: 1, removeOnComplete: { count: 30 }, removeOnFail: { count: 30 } } },
+        `${job.idPrefix}${code}`,
+        { pattern: job.cron, tz: timezone },
+        { name: job.jobName, data: { property: code }, opts: { attempts: 1, removeOnComplete: { count: 30 }, removeOnFail: { count: 30 } } },
       );
       registered.set(code, key);
+    }
+    // A property that no longer qualifies (no booking-window rule left) stops being scheduled.
+    const still = new Set(listed.map((p) => p.code));
+    for (const code of [...registered.keys()].filter((c) => !still.has(c))) {
+      await queue.removeJobScheduler(`${job.idPrefix}${code}`);
+      registered.delete(code);
     }
   };
   let refreshing = Promise.resolve();
   const runRefresh = () => {
-    refreshing = refreshing.then(refresh).catch((error: unknown) => logger.warn({ err: error }, 'could not register reconciliation schedules (Redis down?); retrying later'));
+    refreshing = refreshing.then(refresh).catch((error: unknown) => logger.warn({ err: error }, `could not register ${job.what} schedules (Redis down?); retrying later`));
   };
   runRefresh();
   const timer = setInterval(runRefresh, options.refreshMs ?? DEFAULT_REFRESH_MS);
@@ -514,25 +582,26 @@ function startBullmqSchedule(deps: ScheduledReconcileDeps, redisUrl: string, pre
   };
 }
 
-function startTimerSchedule(deps: ScheduledReconcileDeps, cron: string, options: ReconcileScheduleOptions): { stop(): Promise<void> } {
+function startTimerSchedule(deps: Pick<ScheduledReconcileDeps, 'db' | 'logger'>, job: PropertyJob, options: ReconcileScheduleOptions): { stop(): Promise<void> } {
   const { db, logger } = deps;
   const due = new Map<string, number>();
   let stopped = false;
   let current: Promise<void> = Promise.resolve();
   const tick = async () => {
-    for (const { code, timezone } of await propertyZones(db)) {
+    for (const { code, timezone } of await job.properties(db)) {
       if (stopped) return;
       // Keyed with the zone, so a property moved to another zone gets its next time recomputed.
       const key = `${code}|${timezone}`;
-      const next = due.get(key) ?? (getNextMillis(Date.now(), { pattern: cron, tz: timezone }) as number);
+      const next = due.get(key) ?? (getNextMillis(Date.now(), { pattern: job.cron, tz: timezone }) as number);
       due.set(key, next);
       if (next > Date.now()) continue;
       try {
-        await runScheduledReconcile(deps, code);
-      } catch {
-        // Logged and counted by runScheduledReconcile; the next occurrence tries again.
+        await job.run(code);
+      } catch (error) {
+        // runScheduledReconcile logs and counts its own; the next occurrence tries again either way.
+        logger.debug({ err: error, property: code }, `${job.what} run failed`);
       }
-      due.set(key, getNextMillis(Date.now(), { pattern: cron, tz: timezone }) as number);
+      due.set(key, getNextMillis(Date.now(), { pattern: job.cron, tz: timezone }) as number);
     }
   };
   let busy = false;
@@ -541,7 +610,7 @@ function startTimerSchedule(deps: ScheduledReconcileDeps, cron: string, options:
     if (busy || stopped) return;
     busy = true;
     current = tick()
-      .catch((error: unknown) => logger.warn({ err: error }, 'reconciliation timer failed'))
+      .catch((error: unknown) => logger.warn({ err: error }, `${job.what} timer failed`))
       .finally(() => {
         busy = false;
       });

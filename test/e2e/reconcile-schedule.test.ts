@@ -226,7 +226,9 @@ describe('scheduled reconciliation', () => {
     const runs = await waitFor(() => metric('tidewater_reconcile_runs_total', { property: 'RSCH', outcome: 'clean' }, local), (n) => (n ?? 0) >= 1, 15_000, 100);
     await schedule.stop();
     expect(runs).toBeGreaterThanOrEqual(1);
-    expect(startReconcileSchedule({ db: t.db, logger: silentLogger }, { cron: 'off' }).metrics).toBeUndefined();
+    const off = startReconcileSchedule({ db: t.db, logger: silentLogger }, { cron: 'off' });
+    expect(off.metrics).toBeUndefined();
+    await off.stop();
     expect(() => startReconcileSchedule({ db: t.db, logger: silentLogger }, { cron: '0 25 * * *' })).toThrow(ConfigError);
   });
 });
