@@ -13,7 +13,8 @@ import { createDistributionMetrics, type DistributionMetrics } from './metrics';
 import { startOutboxRelay, type Relay } from './outbox-relay';
 import { startReservationPolling } from './reservation-poller';
 import { reconcileScheduleContext, startReconcileSchedule, type ReconcileScheduleOptions } from './reconcile-schedule';
-import { ChannelPacer } from './rate-limiter';
+import IORedis from 'ioredis';
+import { ChannelPacer, SharedChannelPacer } from './rate-limiter';
 import { DEFAULT_BATCH_INTERVAL_MS, type SyncScheduler } from './scheduler';
 import type { SyncDeps } from './sync-channel';
 
@@ -75,12 +76,15 @@ export interface Distribution {
 export function startDistribution(options: DistributionOptions): Distribution {
   const connectors = options.connectors ?? builtInConnectors();
   const metrics = createDistributionMetrics(options.registry);
+  // Commands fail at once while Redis is down, so pacing falls back to this process instead of waiting.
+  const pacerRedis = options.redisUrl ? new IORedis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  pacerRedis?.on('error', () => undefined);
   const deps: SyncDeps = {
     db: options.db,
     logger: options.logger,
     metrics,
     connectors,
-    pacer: new ChannelPacer(),
+    pacer: pacerRedis ? new SharedChannelPacer(pacerRedis, options.queuePrefix ?? 'tidewater') : new ChannelPacer(),
     health: { ...defaultHealthPolicy, ...options.health },
     workerId: `worker-${process.pid}-${randomUUID().slice(0, 8)}`,
     ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
@@ -141,6 +145,7 @@ export function startDistribution(options: DistributionOptions): Distribution {
     });
     const outcome = await Promise.race([work, deadline]);
     clearTimeout(timer);
+    pacerRedis?.disconnect();
     const ms = Date.now() - started;
     if (outcome === 'deadline') {
       logger.error(

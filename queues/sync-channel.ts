@@ -29,14 +29,14 @@ import { markAttemptFailed, markDelivered, markRefused, pendingDeliveries } from
 import { reservationNights } from '../db/ledger-repo';
 import { defaultHealthPolicy, engageSafetyBuffer, liftSafetyBuffer, parseSafetyBuffer, type HealthPolicy } from './channel-health';
 import type { DistributionMetrics } from './metrics';
-import { ChannelPacer } from './rate-limiter';
+import type { RequestPacer } from './rate-limiter';
 
 export interface SyncDeps {
   db: Db;
   logger: Logger;
   metrics: DistributionMetrics;
   connectors: ReadonlyMap<string, ChannelConnector>;
-  pacer: ChannelPacer;
+  pacer: RequestPacer;
   health?: HealthPolicy;
   /** Identifies this worker in channel leases. */
   workerId?: string;
