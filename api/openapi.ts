@@ -289,7 +289,7 @@ function routes(): RouteConfig[] {
       tags: ['xml'],
       summary: 'AlpineBits HotelData 2024-10 server',
       description:
-        'Actions: OTA_Ping:Handshaking (OTA_PingRQ → OTA_PingRS), OTA_HotelInvCountNotif:FreeRooms (OTA_HotelInvCountNotifRQ → OTA_HotelInvCountNotifRS), OTA_HotelResNotif:GuestRequests (OTA_HotelResNotifRQ → OTA_HotelResNotifRS), and GuestRequests pulled by the hotel\'s PMS: OTA_Read:GuestRequests (OTA_ReadRQ → OTA_ResRetrieveRS with the bookings this key has not acknowledged) and OTA_NotifReport:GuestRequests (OTA_NotifReportRQ → OTA_NotifReportRS). HTTP Basic with any user name and an API key as the password; the property is the key\'s.',
+        'Actions: OTA_Ping:Handshaking (OTA_PingRQ → OTA_PingRS), OTA_HotelInvCountNotif:FreeRooms (OTA_HotelInvCountNotifRQ → OTA_HotelInvCountNotifRS), OTA_HotelRatePlanNotif:RatePlans (OTA_HotelRatePlanNotifRQ → OTA_HotelRatePlanNotifRS: rates and restrictions into the ledger, Overlay / Full / Remove), OTA_HotelResNotif:GuestRequests (OTA_HotelResNotifRQ → OTA_HotelResNotifRS), and GuestRequests pulled by the hotel\'s PMS: OTA_Read:GuestRequests (OTA_ReadRQ → OTA_ResRetrieveRS with the bookings this key has not acknowledged) and OTA_NotifReport:GuestRequests (OTA_NotifReportRQ → OTA_NotifReportRS). HTTP Basic with any user name and an API key as the password; the property is the key\'s.',
       security: [{ basicAuth: [] }],
       request: {
         headers: z.object({

@@ -11,26 +11,35 @@
  *     401 for credentials; 413 above the size limit; 500 for our own failures.
  *   - RS with Errors (200, Type 13 with the OpenTravel ERR code): a readable message whose content
  *     cannot be applied (unknown HotelCode or room category, Start after End, a date in the past…).
- * Either way nothing is written: FreeRooms' only write is `applyAriBatch`, all or nothing, at the
- * end. GuestRequests writes per reservation (see guestRequests): refused ones write nothing.
+ * Either way nothing is written: FreeRooms' and RatePlans' only ledger write is `applyAriBatch`, all
+ * or nothing, at the end. GuestRequests writes per reservation (see guestRequests): refused ones write nothing.
  *
  * Actions: OTA_Ping:Handshaking, OTA_HotelInvCountNotif:FreeRooms, OTA_HotelResNotif:GuestRequests
  * (reservations pushed by an AlpineBits client: see guestRequests), and GuestRequests pulled by the
  * hotel's PMS: OTA_Read:GuestRequests and OTA_NotifReport:GuestRequests (see readGuestRequests and
- * acknowledgeGuestRequests; they write only what was served and acknowledged). RatePlans is not
- * offered: mappers/alpinebits/rate-plans.ts reads plans (Full/New/Overlay/Remove, generic rules,
- * per-person amounts) but not into ledger updates, and guessing that translation here would store
- * wrong prices. It is left out of the handshake and answered as an unknown action.
+ * acknowledgeGuestRequests; they write only what was served and acknowledged), and
+ * OTA_HotelRatePlanNotif:RatePlans (rates and restrictions from the PMS, through applyAriBatch
+ * like FreeRooms: see ratePlans).
  */
 import { createHash } from 'node:crypto';
-import type { AriUpdate } from '../core/ari';
-import { eachDate, addDays, type IsoDate } from '../core/dates';
-import { AuthenticationError, ForbiddenError, TidewaterError } from '../core/errors';
-import type { ChannelConfig, Property, StayNight } from '../core/property';
+import { MAX_PAST_DAYS, type AriUpdate } from '../core/ari';
+import { eachDate, addDays, todayIn, type IsoDate } from '../core/dates';
+import { AuthenticationError, ForbiddenError, TidewaterError, ValidationError } from '../core/errors';
+import { findRatePlan, findRoomType, type ChannelConfig, type Property, type StayNight } from '../core/property';
 import { currencyDecimals, formatAmount, formatScaled, isKnownCurrency, toScaled } from '../core/money';
 import type { ChannelReservation, ReservationAmount } from '../core/reservation-message';
 import { silentLogger, type Logger } from '../config/logger';
-import { acknowledgeServed, guestRequestCandidates, recordServed, servedReservations, type GuestRequestCandidate } from '../db/alpinebits-repo';
+import {
+  acknowledgeServed,
+  guestRequestCandidates,
+  lastRateNights,
+  ratePlanAmounts,
+  recordServed,
+  saveRatePlanAmounts,
+  servedReservations,
+  type GuestRequestCandidate,
+  type RatePlanAmounts,
+} from '../db/alpinebits-repo';
 import type { ApiKeyPrincipal, ApiKeyRole } from '../db/api-keys-repo';
 import { addBookingEvent, findGuest } from '../db/bookings-repo';
 import type { Db } from '../db/connection';
@@ -63,6 +72,7 @@ import {
   type HandshakeData,
   type HandshakeVersion,
 } from '../mappers/alpinebits/handshake';
+import { RATE_PLAN_NOTIF_ROOT, ratePlanLedgerUpdates, readRatePlanNotif } from '../mappers/alpinebits/rate-plans';
 import { renderAlpineBitsResponse, type AlpineBitsError, type AlpineBitsWarning } from '../mappers/alpinebits/response';
 import { OTA_NAMESPACE, type AcknowledgementNotice } from '../mappers/opentravel/common';
 import { HOTEL_RES_NOTIF_RQ, HOTEL_RES_NOTIF_RS, readHotelResNotif, renderHotelResNotifRS, type ReservationAck } from '../mappers/opentravel/hotel-res-notif';
@@ -105,6 +115,9 @@ const MAX_WARNINGS = 99;
  * action_OTA_Ping is listed because versions before 2024-10 require it; the 2024-10 answer drops it
  * (see handshakeAnswer). GuestRequests push is announced without OTA_HotelResNotif_GuestRequests_accept_RoomRates:
  * daily rates are not kept, so a client must not be led to send prices it believes we store.
+ * RatePlans with Overlay, generic, room-type and mixed BookingRules and arrival/departure weekdays;
+ * not Supplements, FreeNightsOffers, FamilyOffers, RatePlanJoin or OfferRule limits, which the
+ * ledger cannot hold (read and reported as ignored when a client sends them anyway).
  */
 export const SERVER_HANDSHAKE: HandshakeData = {
   versions: [
@@ -119,6 +132,17 @@ export const SERVER_HANDSHAKE: HandshakeData = {
             HANDSHAKE_CAPABILITIES.freeRoomsDeltas,
             HANDSHAKE_CAPABILITIES.freeRoomsCompleteSet,
             HANDSHAKE_CAPABILITIES.freeRoomsClosingSeasons,
+          ],
+        },
+        {
+          action: HANDSHAKE_ACTIONS.ratePlans,
+          supports: [
+            HANDSHAKE_CAPABILITIES.ratePlansOverlay,
+            HANDSHAKE_CAPABILITIES.ratePlansGenericBookingRule,
+            HANDSHAKE_CAPABILITIES.ratePlansRoomTypeBookingRule,
+            HANDSHAKE_CAPABILITIES.ratePlansMixedBookingRule,
+            HANDSHAKE_CAPABILITIES.ratePlansArrivalDow,
+            HANDSHAKE_CAPABILITIES.ratePlansDepartureDow,
           ],
         },
         { action: GUEST_REQUESTS_PUSH_HANDSHAKE_ACTION },
@@ -245,6 +269,7 @@ async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCa
     throw new AlpineBitsTransportError(400, `unsupported protocol version ${version} in ${PROTOCOL_VERSION_HEADER}; this server speaks AlpineBits ${SUPPORTED_VERSIONS.join(', ')}`);
   }
   if (action === GUEST_REQUESTS_PUSH_ACTION) return guestRequests(db, xml, principal, action, maxBytes, options);
+  if (action === ALPINEBITS_ACTIONS.ratePlans) return ratePlans(db, xml, principal, action, maxBytes, options);
   if (action === ALPINEBITS_ACTIONS.guestRequestsRead) return readGuestRequests(db, xml, principal, action, maxBytes, options);
   if (action === ALPINEBITS_ACTIONS.guestRequestsAck) return acknowledgeGuestRequests(db, xml, principal, action, maxBytes, options);
   return freeRooms(db, xml, principal, action, maxBytes, options.now, { correlationId: options.correlationId });
@@ -258,6 +283,7 @@ async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCa
 const ACTION_ROLES: Readonly<Record<string, readonly ApiKeyRole[]>> = {
   [ALPINEBITS_ACTIONS.handshake]: [...new Set<ApiKeyRole>([...OTA_ARI_ROLES, ...OTA_RESERVATION_ROLES])],
   [ALPINEBITS_ACTIONS.freeRooms]: OTA_ARI_ROLES,
+  [ALPINEBITS_ACTIONS.ratePlans]: OTA_ARI_ROLES,
   [GUEST_REQUESTS_PUSH_ACTION]: OTA_RESERVATION_ROLES,
   // Pulled by the hotel's own system: what it is served and acknowledges is the hotel's view.
   [ALPINEBITS_ACTIONS.guestRequestsRead]: OTA_ARI_ROLES,
@@ -441,6 +467,183 @@ async function applyOnce(
     correlationId: origin.correlationId,
     ...(now ? { now } : {}),
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// RatePlans (OTA_HotelRatePlanNotif:RatePlans)
+
+const RATE_PLANS_RS = 'OTA_HotelRatePlanNotifRS';
+
+/** Errors about codes, currencies and price bases found before the ledger: answered as they are. */
+class RatePlanContentError extends TidewaterError {
+  readonly code = 'alpinebits-rate-plans';
+  readonly title = 'RatePlans refused';
+  constructor(readonly errors: AlpineBitsError[]) {
+    super(errors.map((e) => e.text).join('; '));
+  }
+}
+
+/**
+ * Rates and restrictions from the hotel's PMS, applied like a JSON ARI batch (`applyAriBatch`: the
+ * same validation, all or nothing, idempotency, outbox), after translating each RatePlan with
+ * ratePlanLedgerUpdates (mappers/alpinebits/rate-plans.ts says what Overlay, Full/New and Remove
+ * mean for the ledger). Codes: RatePlanCode and InvTypeCode are read through the mapping of the
+ * channel whose hotelCode the message names (the PMS's own codes, as for FreeRooms), else as
+ * Tidewater's codes; any code that is neither is an Error naming it, and nothing is written.
+ * Amounts must be in the property's currency. Whether amounts are per person or per room comes
+ * from the static Rate of a Full and is remembered for the plan's later Overlays; an Overlay with
+ * rates for a plan no Full has described is refused rather than priced by a guess.
+ * Not kept, and said so in a Warning when sent: Supplements, Offers, AdditionalGuestAmounts,
+ * stay-through lengths of stay. UniqueID CompleteSet is read as the plans it names: Tidewater's
+ * plans are configuration, so plans it leaves out are not closed (send Remove for those).
+ */
+async function ratePlans(db: Db, xml: string, principal: ApiKeyPrincipal, action: string, maxBytes: number, options: AlpineBitsOptions): Promise<AlpineBitsAnswer> {
+  const root = parseRequest(xml, RATE_PLAN_NOTIF_ROOT, maxBytes);
+  const now = options.now;
+  const warnings: AlpineBitsWarning[] = [];
+  let propertyCode: string | undefined;
+  const respond = (errors: AlpineBitsError[], result?: AriResult): AlpineBitsAnswer => {
+    const shown = errors.length > 0 ? [] : capWarnings(warnings);
+    return {
+      kind: 'xml',
+      httpStatus: 200,
+      action,
+      xml: renderAlpineBitsResponse({ root: RATE_PLANS_RS, errors, warnings: shown }, now ? () => now : undefined),
+      status: errors.length > 0 ? 'errors' : shown.length > 0 ? 'warnings' : 'success',
+      ...(propertyCode !== undefined ? { propertyCode } : {}),
+      ...(result ? { result } : {}),
+    };
+  };
+
+  try {
+    if (root.namespace !== OTA_NAMESPACE) warnings.push({ type: ADVISORY, text: `${root.name} is not in the OpenTravel namespace ${OTA_NAMESPACE}; read as if it were` });
+    const message = readRatePlanNotif(root);
+    warnings.push(...message.warnings.map((w) => ({ type: ADVISORY, text: `line ${w.line}, element <${w.element}>: ${w.reason}` })));
+    const container = childElement(root, 'RatePlans') as XmlElement;
+    const hotel = await resolveHotel(db, message.hotelCode, container, principal);
+    if (hotel.stored.property.code !== principal.propertyCode) throw unknownHotel(message.hotelCode, container);
+    const stored = hotel.stored;
+    const property = stored.property;
+    propertyCode = property.code;
+    if (message.completeSet) {
+      warnings.push({ type: ADVISORY, text: 'UniqueID CompleteSet: the rate plans in this message were applied; plans it leaves out are unchanged (send RatePlanNotifType Remove to stop selling one)' });
+    }
+    if (message.ratePlans.length === 0) throw new XmlMessageError({ problem: 'missing-field', reason: 'RatePlans contains no RatePlan', element: container.name, line: container.line });
+
+    // Every code and currency first, so that one answer names every problem and nothing is half-applied.
+    const errors: AlpineBitsError[] = [];
+    const roomTypeOf = partnerCodes(property, hotel.channel, 'InvTypeCode', errors);
+    const ratePlanOf = partnerCodes(property, hotel.channel, 'RatePlanCode', errors);
+    const plans = message.ratePlans.map((plan) => {
+      const code = ratePlanOf(plan.ratePlan);
+      if (plan.currency !== undefined && plan.currency !== property.currency) {
+        errors.push({ type: APPLICATION_ERROR, code: 61, text: `rate plan ${plan.ratePlan}: CurrencyCode ${plan.currency} is not the currency of ${property.code} (${property.currency}); send amounts in ${property.currency}` });
+      }
+      for (const roomType of [...plan.bookingRules, ...plan.rates].map((r) => r.roomType)) if (roomType !== undefined) roomTypeOf(roomType);
+      return { plan, code };
+    });
+    if (errors.length > 0) throw new RatePlanContentError(errors);
+
+    const codes = [...new Set(plans.map((p) => p.code as string))];
+    const remembered = await ratePlanAmounts(db, stored.id, codes);
+    const declared = new Map<string, RatePlanAmounts>();
+    for (const { plan, code } of plans) {
+      if ((plan.notifType === 'Full' || plan.notifType === 'New') && plan.amountType !== undefined) declared.set(code as string, plan.amountType);
+    }
+    const held = await lastRateNights(db, stored.id, codes.map((c) => stored.ratePlanIds.get(c)).filter((id): id is number => id !== undefined));
+    const earliest = addDays(todayIn(property.timezone, now), -MAX_PAST_DAYS);
+    const decimals = currencyDecimals(property.currency);
+
+    const updates: AriUpdate[] = [];
+    const origins: string[] = [];
+    for (const { plan, code } of plans) {
+      const ratePlan = findRatePlan(property, code as string);
+      if (!ratePlan) throw new RatePlanContentError([{ type: APPLICATION_ERROR, code: 249, text: `RatePlanCode ${plan.ratePlan} is not a rate plan of ${property.code}` }]);
+      const amounts = declared.get(ratePlan.code) ?? remembered.get(ratePlan.code);
+      if (plan.rates.length > 0 && amounts === undefined) {
+        const why = plan.notifType === 'Overlay' ? 'no Full has declared it yet' : 'its static Rate (BaseByGuestAmt Type 7 or 25) is missing';
+        throw new RatePlanContentError([{ type: APPLICATION_ERROR, code: 321, text: `rate plan ${plan.ratePlan}: Tidewater cannot tell whether its amounts are per person or per room (${why}); send it with RatePlanNotifType Full and its static Rate first` }]);
+      }
+      const heldUntil = held.get(stored.ratePlanIds.get(ratePlan.code) ?? -1);
+      const translated = ratePlanLedgerUpdates(
+        plan,
+        { ratePlan: ratePlan.code, roomTypes: ratePlan.roomTypes, derived: ratePlan.derivedFrom !== undefined, roomTypeOf, amounts, earliest, heldUntil },
+        decimals,
+      );
+      warnings.push(...translated.notes.map((text) => ({ type: ADVISORY, text: `rate plan ${plan.ratePlan}: ${text}` })));
+      updates.push(...translated.updates);
+      origins.push(...translated.origins.map((o) => `rate plan ${plan.ratePlan}, ${o}`));
+      const closes = translated.updates.filter((u) => u.stopSell === true && u.minStay === undefined && u.rate === undefined).length;
+      if ((plan.notifType === 'Full' || plan.notifType === 'New') && closes > 0) {
+        warnings.push({ type: ADVISORY, text: `rate plan ${plan.ratePlan}: nights without a Rate were closed (stop sell); a later Rate alone does not reopen them, a BookingRule with RestrictionStatus Open or a Full with their Rates does` });
+      }
+    }
+    if (updates.length === 0) {
+      if (warnings.length === 0) throw new XmlMessageError({ problem: 'missing-field', reason: `${root.name} contains nothing to apply`, element: container.name, line: container.line });
+      warnings.push({ type: ADVISORY, text: 'nothing in the message changes the ledger' });
+      return respond([]);
+    }
+    let result: AriResult;
+    try {
+      result = await applyOnce(db, stored.id, property.code, xml, updates, now, { correlationId: options.correlationId });
+    } catch (error) {
+      throw error instanceof ValidationError ? new RatePlanContentError(ledgerRefusals(error, origins)) : error;
+    }
+    await saveRatePlanAmounts(db, stored.id, declared);
+    return respond([], result);
+  } catch (error) {
+    if (error instanceof XmlMessageError && TRANSPORT_PROBLEMS.has(error.problem)) throw new AlpineBitsTransportError(400, error.message);
+    if (error instanceof RatePlanContentError) return respond(error.errors);
+    if (!(error instanceof TidewaterError)) throw error;
+    return respond(noticesOf(error).map(alpineBitsError));
+  }
+}
+
+/**
+ * The ledger's refusals said in the message's terms: its JSON pointers name updates the PMS never
+ * saw, so each points at the RatePlan part the update came from instead, once per distinct text.
+ */
+function ledgerRefusals(error: ValidationError, origins: readonly string[]): AlpineBitsError[] {
+  const seen = new Set<string>();
+  const out: AlpineBitsError[] = [];
+  for (const [i, notice] of noticesOf(error).entries()) {
+    const field = error.errors[i];
+    const index = field ? /^\/updates\/(\d+)/.exec(field.pointer)?.[1] : undefined;
+    const origin = index !== undefined ? origins[Number(index)] : undefined;
+    const text = origin !== undefined && field ? `${origin}: ${field.detail}` : (notice.text ?? 'the request was not processed');
+    if (seen.has(text)) continue;
+    seen.add(text);
+    out.push({ ...alpineBitsError(notice), text });
+  }
+  return out;
+}
+
+/**
+ * A resolver of the PMS's codes to Tidewater's, as translateCodes reads them for FreeRooms: the
+ * matched channel's mapping first, then Tidewater's own code. Each unknown or ambiguous code is
+ * reported once in `errors` (OpenTravel 402 / 249, the codes /ota/v1 answers) and resolves to undefined.
+ */
+function partnerCodes(property: Property, channel: ChannelConfig | undefined, kind: 'InvTypeCode' | 'RatePlanCode', errors: AlpineBitsError[]): (code: string) => string | undefined {
+  const mapping = kind === 'InvTypeCode' ? channel?.roomTypes : channel?.ratePlans;
+  const known = (code: string) => (kind === 'InvTypeCode' ? findRoomType(property, code) : findRatePlan(property, code)) !== undefined;
+  const reported = new Set<string>();
+  return (code) => {
+    const mapped = Object.entries(mapping ?? {}).filter(([, theirs]) => theirs === code).map(([ours]) => ours);
+    if (mapped.length === 1) return mapped[0];
+    if (mapped.length === 0 && known(code)) return code;
+    if (!reported.has(code)) {
+      reported.add(code);
+      const where = channel ? ` nor mapped by channel ${channel.code}` : '';
+      errors.push(
+        mapped.length > 1
+          ? { type: APPLICATION_ERROR, code: 320, text: `${kind} ${code} is mapped to ${mapped.join(' and ')} by channel ${channel?.code ?? ''}; the mapping must name one` }
+          : kind === 'InvTypeCode'
+            ? { type: APPLICATION_ERROR, code: 402, text: `InvTypeCode ${code} is not a room type of ${property.code}${where}` }
+            : { type: APPLICATION_ERROR, code: 249, text: `RatePlanCode ${code} is not a rate plan of ${property.code}${where}` },
+      );
+    }
+    return undefined;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -48,7 +48,9 @@ export const HANDSHAKE_CAPABILITIES = {
   freeRoomsCompleteSet: 'OTA_HotelInvCountNotif_accept_complete_set',
   freeRoomsClosingSeasons: 'OTA_HotelInvCountNotif_accept_closing_seasons',
   ratePlansOverlay: 'OTA_HotelRatePlanNotif_accept_overlay',
+  ratePlansGenericBookingRule: 'OTA_HotelRatePlanNotif_accept_RatePlan_BookingRule',
   ratePlansRoomTypeBookingRule: 'OTA_HotelRatePlanNotif_accept_RatePlan_RoomType_BookingRule',
+  ratePlansMixedBookingRule: 'OTA_HotelRatePlanNotif_accept_RatePlan_mixed_BookingRule',
   ratePlansArrivalDow: 'OTA_HotelRatePlanNotif_accept_ArrivalDOW',
   ratePlansDepartureDow: 'OTA_HotelRatePlanNotif_accept_DepartureDOW',
 } as const;

@@ -1,4 +1,4 @@
-import { readRatePlanNotif, renderRatePlans, type RatePlansInput } from './rate-plans';
+import { ratePlanLedgerUpdates, readRatePlanNotif, renderRatePlans, type RatePlansInput, type RatePlanTarget, type ReadRatePlan } from './rate-plans';
 import { alpineBitsSchemaErrors, example, FIXED_NOW } from './testing';
 
 const input: RatePlansInput = {
@@ -127,5 +127,69 @@ describe('AlpineBits RatePlans', () => {
     expect(() => readRatePlanNotif(wrap('<RatePlan RatePlanNotifType="Overlay" RatePlanCode="X" CurrencyCode="XXY"/>'))).toThrow(/ISO 4217/);
     expect(() => readRatePlanNotif(wrap('<RatePlan RatePlanNotifType="Overlay" RatePlanCode="X"><Rates><Rate InvTypeCode="A" Start="2027-01-02" End="2027-01-01"><BaseByGuestAmts><BaseByGuestAmt NumberOfGuests="1" AmountAfterTax="1"/></BaseByGuestAmts></Rate></Rates></RatePlan>'))).toThrow(/after End/);
     expect(() => readRatePlanNotif(wrap('<RatePlan RatePlanNotifType="Overlay" RatePlanCode="X"><Rates><Rate InvTypeCode="A" Start="2027-01-01" End="2027-01-01"><BaseByGuestAmts><BaseByGuestAmt NumberOfGuests="1" AmountAfterTax="-1"/></BaseByGuestAmts></Rate></Rates></RatePlan>'))).toThrow(/decimal amount/);
+  });
+});
+
+describe('AlpineBits RatePlans into the ledger (ratePlanLedgerUpdates)', () => {
+  const target: RatePlanTarget = {
+    ratePlan: 'HB',
+    roomTypes: ['DBL', 'STE'],
+    derived: false,
+    roomTypeOf: (code) => ({ double: 'DBL', suite: 'STE' })[code],
+    amounts: 'per-room',
+    earliest: '2027-01-10',
+    heldUntil: undefined,
+  };
+  const overlay = (rest: Partial<ReadRatePlan>): ReadRatePlan => ({ ratePlan: 'Rate-HB', notifType: 'Overlay', bookingRules: [], rates: [], ...rest });
+  const twoGuests = [{ guests: 1, amount: '80.00' }, { guests: 2, amount: '60.00' }];
+
+  it('prices the base occupancy: as sent per room, times its guests per person', () => {
+    const plan = overlay({ rates: [{ roomType: 'double', from: '2027-02-01', to: '2027-02-03', occupancyRates: twoGuests, amount: '60.00' }] });
+    expect(ratePlanLedgerUpdates(plan, target, 2).updates).toEqual([{ roomType: 'DBL', ratePlan: 'HB', from: '2027-02-01', to: '2027-02-03', rate: '60.00' }]);
+    expect(ratePlanLedgerUpdates(plan, { ...target, amounts: 'per-person' }, 2).updates).toEqual([{ roomType: 'DBL', ratePlan: 'HB', from: '2027-02-01', to: '2027-02-03', rate: '120.00' }]);
+    expect(() => ratePlanLedgerUpdates(plan, { ...target, amounts: undefined }, 2)).toThrow(/per person or per room/);
+  });
+
+  it('applies generic rules before room-type rules and turns excluded weekdays into closures', () => {
+    const plan = overlay({
+      bookingRules: [
+        { roomType: 'suite', from: '2027-02-01', to: '2027-02-07', status: 'Close' },
+        { from: '2027-02-01', to: '2027-02-07', minStay: 2, arrivalDays: ['mon', 'tue', 'wed', 'thu', 'fri'], departureDays: [] },
+      ],
+    });
+    const { updates, origins } = ratePlanLedgerUpdates(plan, target, 2);
+    expect(updates.map((u) => [u.roomType, u.stopSell, u.minStay, u.days, u.closedToArrival, u.closedToDeparture])).toEqual([
+      ['DBL', false, 2, undefined, false, false],
+      ['DBL', undefined, undefined, ['sat', 'sun'], true, undefined],
+      ['DBL', undefined, undefined, undefined, undefined, true],
+      ['STE', false, 2, undefined, false, false],
+      ['STE', undefined, undefined, ['sat', 'sun'], true, undefined],
+      ['STE', undefined, undefined, undefined, undefined, true],
+      ['STE', true, null, undefined, false, false],
+    ]);
+    expect(origins[6]).toBe('BookingRule suite 2027-02-01…2027-02-07 (STE)');
+  });
+
+  it('drops nights before the earliest and says so', () => {
+    const plan = overlay({ bookingRules: [{ from: '2027-01-01', to: '2027-01-05' }, { roomType: 'double', from: '2027-01-08', to: '2027-01-12' }] });
+    const { updates, notes } = ratePlanLedgerUpdates(plan, target, 2);
+    expect(updates).toEqual([expect.objectContaining({ roomType: 'DBL', from: '2027-01-10', to: '2027-01-12' })]);
+    expect(notes).toEqual(['a BookingRule for 2027-01-01…2027-01-05 is in the past and was not applied']);
+  });
+
+  it('Full clears restrictions and closes unpriced nights up to the later of sent and held; not for a derived plan', () => {
+    const plan = overlay({ notifType: 'Full', rates: [{ roomType: 'double', from: '2027-01-20', to: '2027-01-25', occupancyRates: twoGuests, amount: '60.00' }] });
+    const { updates } = ratePlanLedgerUpdates(plan, { ...target, heldUntil: '2027-02-28' }, 2);
+    const closes = updates.filter((u) => u.stopSell === true).map((u) => `${u.roomType} ${u.from}…${u.to}`);
+    expect(closes).toEqual(['DBL 2027-01-10…2027-01-19', 'DBL 2027-01-26…2027-02-28', 'STE 2027-01-10…2027-02-28']);
+    expect(updates.filter((u) => u.minStay === null).map((u) => `${u.roomType} ${u.from}…${u.to}`)).toEqual(['DBL 2027-01-10…2027-02-28', 'STE 2027-01-10…2027-02-28']);
+    expect(ratePlanLedgerUpdates(plan, { ...target, heldUntil: '2027-02-28', derived: true }, 2).updates.some((u) => u.stopSell === true)).toBe(false);
+  });
+
+  it('Remove closes every held night, in pieces of at most a year', () => {
+    const remove = overlay({ notifType: 'Remove' });
+    expect(ratePlanLedgerUpdates(remove, target, 2)).toEqual({ updates: [], origins: [], notes: ['rate plan Rate-HB has no nights to close'] });
+    const { updates } = ratePlanLedgerUpdates(remove, { ...target, roomTypes: ['DBL'], heldUntil: '2029-03-01' }, 2);
+    expect(updates.map((u) => `${u.from}…${u.to} ${String(u.stopSell)}`)).toEqual(['2027-01-10…2028-01-10 true', '2028-01-11…2029-01-10 true', '2029-01-11…2029-03-01 true']);
   });
 });

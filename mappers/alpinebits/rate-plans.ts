@@ -30,7 +30,7 @@
  * Reading is tolerant (any notif type, generic rules without Code, a static Rate, Supplements and
  * Offers skipped with a warning), so the official examples and other clients' messages can be read.
  */
-import { isIsoDate, type IsoDate, type Weekday } from '../../core/dates';
+import { addDays, isIsoDate, WEEKDAYS, type IsoDate, type Weekday } from '../../core/dates';
 import { currencyDecimals, formatScaled, isDecimalString, isKnownCurrency, isNegativeAmount, toScaled } from '../../core/money';
 import type { XmlWarning } from '../xml/errors';
 import { attribute, childElement, childElements, errorAt, type ParseXmlOptions, type XmlElement } from '../xml/parse';
@@ -365,4 +365,196 @@ function inCurrency(raw: string, currency: string | undefined): string {
   const scaled = toScaled(raw);
   const formatted = formatScaled(scaled, currencyDecimals(currency));
   return toScaled(formatted) === scaled ? formatted : raw;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Into the ledger
+
+/** What Tidewater knows about the plan a RatePlan element names, already resolved to its codes. */
+export interface RatePlanTarget {
+  /** Tidewater's rate plan code. */
+  ratePlan: string;
+  /** Tidewater room types the plan is sold on: where a generic BookingRule applies. */
+  roomTypes: readonly string[];
+  /** A derived plan gets its rates from its parent: a Full does not close nights it sends no rate for. */
+  derived: boolean;
+  /** The message's room category code as Tidewater's room type (undefined: the caller reports it). */
+  roomTypeOf(code: string): string | undefined;
+  /** Whether BaseByGuestAmt amounts are per person (static Type 7) or per room (Type 25). */
+  amounts: 'per-person' | 'per-room' | undefined;
+  /** The first night the ledger takes (anything before is in the past and dropped). */
+  earliest: IsoDate;
+  /** The last night the ledger holds a rate cell of the plan, if any: how far Full and Remove reach. */
+  heldUntil: IsoDate | undefined;
+}
+
+export interface RatePlanLedgerResult {
+  updates: RatePlanLedgerUpdate[];
+  /** Per update, the part of the message it comes from, to say where a ledger refusal points. */
+  origins: string[];
+  /** What was not applied, or applied otherwise than sent. */
+  notes: string[];
+}
+
+export interface RatePlanLedgerUpdate {
+  roomType: string;
+  ratePlan: string;
+  from: IsoDate;
+  to: IsoDate;
+  days?: Weekday[];
+  rate?: string;
+  minStay?: number | null;
+  maxStay?: number | null;
+  closedToArrival?: boolean;
+  closedToDeparture?: boolean;
+  stopSell?: boolean;
+}
+
+/**
+ * One RatePlan as ledger updates (the JSON ARI batch's shape), applied in order with later updates
+ * winning field by field. The meaning of AlpineBits' notification types in what the ledger keeps
+ * (a rate per room type and night, min/max stay, arrival and departure closures, stop sell):
+ *   - Overlay: each BookingRule replaces the restrictions of its nights (a limit it does not set is
+ *     cleared), for its room category or, without Code, for every room type of the plan; generic
+ *     rules first, so a room category's own rule wins where both apply. ArrivalDaysOfWeek /
+ *     DepartureDaysOfWeek close arrival / departure on the weekdays they exclude, on the rule's
+ *     nights. RestrictionStatus Close is a stop sell. Each Rate sets the rate of its room category
+ *     on its nights (Start…End, End the last night). Nothing else changes.
+ *   - Full (New is its older name): the plan is replaced. Over the nights from `earliest` to the
+ *     later of the last night sent and the last night held, restrictions not set by a rule are
+ *     cleared and, unless the plan is derived, nights without a Rate are closed (stop sell): a plan
+ *     without a price there cannot be sold, and Tidewater cannot delete a rate.
+ *   - Remove: the plan stops selling (stop sell on every night held from `earliest` on); the plan
+ *     itself is configuration and stays in the property document.
+ * The rate is the amount for the base occupancy (baseOccupancy: two guests, else the nearest below,
+ * else the fewest), times its guests when amounts are per person, since Tidewater keeps the price
+ * of the room. Nights before `earliest` are dropped and said in `notes`.
+ */
+export function ratePlanLedgerUpdates(plan: ReadRatePlan, target: RatePlanTarget, decimals: number): RatePlanLedgerResult {
+  const notes: string[] = [];
+  const updates: RatePlanLedgerUpdate[] = [];
+  const origins: string[] = [];
+  const ratePlan = target.ratePlan;
+  const clip = (period: { from: IsoDate; to: IsoDate }, what: string): { from: IsoDate; to: IsoDate } | undefined => {
+    if (period.to < target.earliest) {
+      notes.push(`${what} ${period.from}…${period.to} is in the past and was not applied`);
+      return undefined;
+    }
+    return { from: period.from < target.earliest ? target.earliest : period.from, to: period.to };
+  };
+
+  if (plan.notifType === 'Remove') {
+    if (target.heldUntil === undefined || target.heldUntil < target.earliest) {
+      notes.push(`rate plan ${plan.ratePlan} has no nights to close`);
+      return { updates, origins, notes };
+    }
+    for (const roomType of target.roomTypes) {
+      for (const span of spans(target.earliest, target.heldUntil)) {
+        updates.push({ roomType, ratePlan, ...span, stopSell: true });
+        origins.push(`Remove (${roomType})`);
+      }
+    }
+    return { updates, origins, notes };
+  }
+
+  const full = plan.notifType === 'Full' || plan.notifType === 'New';
+  const rules: Sourced[] = [];
+  // Generic rules first: a room category's own rule, applied after, wins where both apply.
+  const ordered = [...plan.bookingRules.filter((r) => r.roomType === undefined), ...plan.bookingRules.filter((r) => r.roomType !== undefined)];
+  for (const rule of ordered) {
+    const period = clip(rule, 'a BookingRule for');
+    if (!period) continue;
+    const roomTypes = rule.roomType === undefined ? target.roomTypes : [target.roomTypeOf(rule.roomType)].filter((c): c is string => c !== undefined);
+    const closedArrival = WEEKDAYS.filter((d) => rule.arrivalDays !== undefined && !rule.arrivalDays.includes(d));
+    const closedDeparture = WEEKDAYS.filter((d) => rule.departureDays !== undefined && !rule.departureDays.includes(d));
+    const origin = (roomType: string) => `BookingRule ${rule.roomType !== undefined ? `${rule.roomType} ` : ''}${rule.from}…${rule.to} (${roomType})`;
+    for (const roomType of roomTypes) {
+      rules.push({
+        origin: origin(roomType),
+        roomType,
+        ratePlan,
+        ...period,
+        minStay: rule.minStay ?? null,
+        maxStay: rule.maxStay ?? null,
+        closedToArrival: false,
+        closedToDeparture: false,
+        stopSell: rule.status === 'Close',
+      });
+      if (closedArrival.length > 0) rules.push({ origin: origin(roomType), roomType, ratePlan, ...period, ...daysOf(closedArrival), closedToArrival: true });
+      if (closedDeparture.length > 0) rules.push({ origin: origin(roomType), roomType, ratePlan, ...period, ...daysOf(closedDeparture), closedToDeparture: true });
+    }
+  }
+
+  const rates: Sourced[] = [];
+  const priced = new Map<string, Array<{ from: IsoDate; to: IsoDate }>>();
+  if (plan.rates.length > 0 && target.amounts === undefined) {
+    throw new RangeError(
+      `rate plan ${plan.ratePlan}: Tidewater does not know whether its amounts are per person or per room; send the plan once with RatePlanNotifType Full and its static Rate (BaseByGuestAmt Type 7 or 25)`,
+    );
+  }
+  for (const rate of plan.rates) {
+    const period = clip(rate, 'a Rate for');
+    if (!period) continue;
+    if (rate.roomType === undefined) notes.push(`a Rate without InvTypeCode (${rate.from}…${rate.to}) was applied to every room type of ${ratePlan}`);
+    const roomTypes = rate.roomType === undefined ? target.roomTypes : [target.roomTypeOf(rate.roomType)].filter((c): c is string => c !== undefined);
+    const base = baseOccupancy(rate.occupancyRates);
+    const perPerson = target.amounts === 'per-person';
+    const amount = formatScaled(toScaled(base.amount) * BigInt(perPerson ? (base.guests ?? 1) : 1), Math.max(decimals, decimalsOf(base.amount)));
+    for (const roomType of roomTypes) {
+      rates.push({ origin: `Rate ${rate.roomType ?? ''} ${rate.from}…${rate.to} (${roomType})`.replace('Rate  ', 'Rate '), roomType, ratePlan, ...period, rate: amount });
+      priced.set(roomType, [...(priced.get(roomType) ?? []), period]);
+    }
+  }
+
+  if (!full) return unzip([...rules, ...rates], notes);
+
+  const lastSent = [...plan.bookingRules, ...plan.rates].reduce<IsoDate | undefined>((max, p) => (max === undefined || p.to > max ? p.to : max), undefined);
+  const until = [lastSent, target.heldUntil].reduce<IsoDate | undefined>((max, d) => (d !== undefined && (max === undefined || d > max) ? d : max), undefined);
+  if (until === undefined || until < target.earliest) return unzip([...rules, ...rates], notes);
+  const resets: Sourced[] = [];
+  const closes: Sourced[] = [];
+  for (const roomType of target.roomTypes) {
+    for (const span of spans(target.earliest, until)) {
+      resets.push({ origin: `${plan.notifType}: restrictions cleared (${roomType})`, roomType, ratePlan, ...span, minStay: null, maxStay: null, closedToArrival: false, closedToDeparture: false, stopSell: false });
+    }
+    if (target.derived) continue;
+    for (const gap of gaps(target.earliest, until, priced.get(roomType) ?? [])) {
+      for (const span of spans(gap.from, gap.to)) closes.push({ origin: `${plan.notifType}: nights without a Rate closed (${roomType})`, roomType, ratePlan, ...span, stopSell: true });
+    }
+  }
+  return unzip([...resets, ...rules, ...rates, ...closes], notes);
+}
+
+type Sourced = RatePlanLedgerUpdate & { origin: string };
+
+function unzip(sourced: readonly Sourced[], notes: string[]): RatePlanLedgerResult {
+  return { updates: sourced.map(({ origin: _origin, ...update }) => update), origins: sourced.map((s) => s.origin), notes };
+}
+
+function daysOf(days: readonly Weekday[]): { days?: Weekday[] } {
+  return days.length === WEEKDAYS.length ? {} : { days: [...days] };
+}
+
+/** The nights of from…to that none of `covered` includes, as runs. */
+function gaps(from: IsoDate, to: IsoDate, covered: ReadonlyArray<{ from: IsoDate; to: IsoDate }>): Array<{ from: IsoDate; to: IsoDate }> {
+  const out: Array<{ from: IsoDate; to: IsoDate }> = [];
+  let cursor = from;
+  for (const c of [...covered].sort((a, b) => (a.from < b.from ? -1 : 1))) {
+    if (c.to < cursor) continue;
+    if (c.from > cursor) out.push({ from: cursor, to: addDays(c.from, -1) < to ? addDays(c.from, -1) : to });
+    cursor = addDays(c.to, 1);
+    if (cursor > to) return out;
+  }
+  if (cursor <= to) out.push({ from: cursor, to });
+  return out.filter((g) => g.from <= g.to);
+}
+
+/** from…to in pieces of at most a year: one ledger update may cover at most three. */
+function spans(from: IsoDate, to: IsoDate): Array<{ from: IsoDate; to: IsoDate }> {
+  const out: Array<{ from: IsoDate; to: IsoDate }> = [];
+  for (let start = from; start <= to; start = addDays(start, 366)) {
+    const end = addDays(start, 365);
+    out.push({ from: start, to: end < to ? end : to });
+  }
+  return out;
 }

@@ -174,7 +174,7 @@ describe('POST /alpinebits (AlpineBits HotelData 2024-10 server)', () => {
   }
 
   describe('handshake (OTA_Ping:Handshaking)', () => {
-    it('answers the intersection for 2024-10: FreeRooms with the shared capabilities and GuestRequests push and pull, no OTA_Ping, no RatePlans', async () => {
+    it('answers the intersection for 2024-10: FreeRooms and RatePlans with the shared capabilities, GuestRequests push and pull, no OTA_Ping', async () => {
       const echo = JSON.stringify(CLIENT_HANDSHAKE);
       const res = await post({ action: HANDSHAKE, xml: pingRequest(echo) });
       expect(res.status).toBe(200);
@@ -190,6 +190,7 @@ describe('POST /alpinebits (AlpineBits HotelData 2024-10 server)', () => {
                 action: 'action_OTA_HotelInvCountNotif',
                 supports: ['OTA_HotelInvCountNotif_accept_categories', 'OTA_HotelInvCountNotif_accept_deltas', 'OTA_HotelInvCountNotif_accept_complete_set', 'OTA_HotelInvCountNotif_accept_closing_seasons'],
               },
+              { action: 'action_OTA_HotelRatePlanNotif_RatePlans', supports: ['OTA_HotelRatePlanNotif_accept_overlay'] },
               { action: 'action_OTA_HotelResNotif_GuestRequests' },
               { action: 'action_OTA_Read' },
             ],
@@ -291,7 +292,7 @@ describe('POST /alpinebits (AlpineBits HotelData 2024-10 server)', () => {
       ['missing protocol version header', () => ({ action: FREE_ROOMS, xml: good(), version: null }), 400, /^ERROR:missing X-AlpineBits-ClientProtocolVersion/],
       ['unsupported protocol version', () => ({ action: FREE_ROOMS, xml: good(), version: '2022-10' }), 400, /^ERROR:unsupported protocol version 2022-10/],
       ['unknown action', () => ({ action: 'OTA_HotelAvailNotif:Whatever', xml: good() }), 400, /^ERROR:unknown or missing action/],
-      ['RatePlans, which this server does not offer', () => ({ action: 'OTA_HotelRatePlanNotif:RatePlans', xml: example('RatePlans-OTA_HotelRatePlanNotifRQ.xml') }), 400, /^ERROR:unknown or missing action: OTA_HotelRatePlanNotif:RatePlans is not supported/],
+      ['an action of an AlpineBits part this server does not offer', () => ({ action: 'OTA_HotelRatePlan:BaseRates', xml: example('BaseRates-OTA_HotelRatePlanRQ.xml') }), 400, /^ERROR:unknown or missing action: OTA_HotelRatePlan:BaseRates is not supported/],
       ['GuestRequests pull with a FreeRooms document', () => ({ action: 'OTA_Read:GuestRequests', xml: good() }), 400, /^ERROR:the request must be an OTA_ReadRQ document/],
       ['missing action', () => ({ xml: good() }), 400, /^ERROR:unknown or missing action: no action parameter/],
       ['not multipart (the XML as the body)', () => ({ body: { bytes: good(), contentType: 'text/xml' } }), 400, /^ERROR:expected multipart\/form-data/],
