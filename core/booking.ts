@@ -3,6 +3,7 @@ import { addDays, daysBetween, isIsoDate, type IsoDate } from './dates';
 import { ValidationError, type FieldError } from './errors';
 import { formatScaled, toScaled } from './money';
 import { nightPricer, type NightRate } from './channel-view';
+import type { NightCounts } from './pricing';
 import { findRatePlan, findRoomType, type ChannelConfig, type Property } from './property';
 
 export const bookingStatuses = ['held', 'confirmed', 'cancelled', 'manual-recovery'] as const;
@@ -70,12 +71,12 @@ export interface StayRateCell {
   closedToArrival: boolean;
   closedToDeparture: boolean;
   stopSell: boolean;
-  /** The night's rooms sold and allotted before this booking: what the guest was shown a price for. */
-  occupancy: { sold: number; total: number };
+  /** The night's counts before this booking: the occupancy the guest was shown a price for. */
+  occupancy: NightCounts;
 }
 
-/** The price of one night of a stay from its ledger rate and occupancy (see directBookingPricer). */
-export type StayNightPrice = (night: NightRate, occupancy: { sold: number; total: number }) => string;
+/** The price of one night of a stay from its ledger rate and counts (see directBookingPricer). */
+export type StayNightPrice = (night: NightRate, occupancy: NightCounts) => string;
 
 /**
  * How direct bookings are priced: like the property's booking engine shows them. The pricing rules

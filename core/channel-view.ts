@@ -1,6 +1,6 @@
 import { daysBetween, todayIn, type IsoDate } from './dates';
 import { applyMarkup, currencyDecimals, toScaled } from './money';
-import { planLineage, priceCell } from './pricing';
+import { nightOccupancy, planLineage, priceCell, type NightCounts } from './pricing';
 import type { ChannelConfig, Property } from './property';
 
 /** What one channel should show for a room type on a night: Tidewater codes, after buffers. */
@@ -29,12 +29,14 @@ export interface ChannelView {
 }
 
 /**
- * The ledger's sellable count and rate cells for a range, before any channel's buffer. `sold` and
- * `total` feed occupancy pricing rules; a night without them has no occupancy, so those rules do not
- * apply to it (readers that serve delivery, reconciliation and drift checks always give them).
+ * The ledger's sellable count and rate cells for a range, before any channel's buffer. The counts
+ * (`sold`, `total`, and from a PMS that pushes `available` also `pmsAvailable`, `inFlight`,
+ * `outOfOrder`) feed occupancy pricing rules through nightOccupancy; a night without them has no
+ * occupancy, so those rules do not apply to it (readers that serve delivery, reconciliation and
+ * drift checks always give them).
  */
 export interface LedgerSlice {
-  inventory: Array<{ roomType: string; date: IsoDate; available: number; sold?: number; total?: number }>;
+  inventory: Array<{ roomType: string; date: IsoDate; available: number } & NightCounts>;
   rates: ChannelRateCell[];
 }
 
@@ -67,7 +69,7 @@ export function channelViewOf(
     property.roomTypes.map((r) => [r.code, channel.buffer.rooms + safetyBufferRooms(r.rooms, safetyBufferPercent)]),
   );
   const price = nightPricer(property, channel);
-  const occupancy = new Map(slice.inventory.map((c) => [inventoryKey(c), { sold: c.sold ?? 0, total: c.total ?? 0 }]));
+  const counts = new Map(slice.inventory.map((c) => [inventoryKey(c), c]));
   return {
     inventory: slice.inventory
       .filter((c) => channel.roomTypes[c.roomType] !== undefined)
@@ -77,7 +79,7 @@ export function channelViewOf(
       .map((c) =>
         c.amount === null
           ? c
-          : { ...c, amount: price({ ...c, amount: c.amount }, { occupancy: occupancy.get(inventoryKey(c)) ?? { sold: 0, total: 0 }, today }) },
+          : { ...c, amount: price({ ...c, amount: c.amount }, { occupancy: counts.get(inventoryKey(c)) ?? {}, today }) },
       ),
   };
 }
@@ -91,8 +93,8 @@ export interface NightRate {
 }
 
 export interface NightPriceContext {
-  /** The night's rooms sold and allotted, as the channel's reader saw them (a booking priced for itself counts the night before it). */
-  occupancy: { sold: number; total: number };
+  /** The night's counts as the ledger holds them (a booking priced for itself: before it), judged by nightOccupancy. */
+  occupancy: NightCounts;
   /** The property's date that booking-window rules count from. */
   today: IsoDate;
 }
@@ -121,7 +123,7 @@ export function nightPricer(property: Property, channel: Pick<ChannelConfig, 'ma
     if (pricing) {
       const context = {
         date: cell.date,
-        occupancy: ctx.occupancy,
+        occupancy: nightOccupancy(ctx.occupancy),
         daysBeforeArrival: daysBetween(ctx.today, cell.date),
         roomType: cell.roomType,
         ratePlans: lineage.get(cell.ratePlan) ?? [cell.ratePlan],

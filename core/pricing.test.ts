@@ -8,6 +8,7 @@ import {
   deriveRate,
   endingProblem,
   formatMinor,
+  nightOccupancy,
   nightsRepricedBetween,
   NO_PRICING,
   occupancyPercent,
@@ -555,7 +556,8 @@ describe('channelViewOf with pricing rules', () => {
         fc.integer({ min: 0, max: 400 }),
         fc.constantFrom('RACK', 'BAR', 'NRF'),
         fc.constantFrom(undefined, '12.5', '-3', '0'),
-        (pricing, bar, rackMinor, a, b, date, daysAhead, ratePlan, markup) => {
+        fc.option(fc.record({ available: fc.integer({ min: 0, max: 40 }), inFlight: fc.integer({ min: 0, max: 5 }), outOfOrder: fc.integer({ min: 0, max: 3 }) }), { nil: undefined }),
+        (pricing, bar, rackMinor, a, b, date, daysAhead, ratePlan, markup, pms) => {
           const property = parsePropertyDocument({
             ...chainDocument({ bar }),
             channels: [{ code: 'ota', type: 'ota-xml', roomTypes: { DBL: '1' }, ratePlans: { RACK: 'R', BAR: 'B', NRF: 'N' }, ...(markup ? { markup: { percent: markup } } : {}) }],
@@ -568,18 +570,79 @@ describe('channelViewOf with pricing rules', () => {
             return; // a derived rate below zero: refused at push, nothing to price
           }
           const [sold, total] = a <= b ? [a, b] : [b, a];
+          // A PMS that pushes `available` sometimes: the same counts reach both, and both judge them by nightOccupancy.
+          const counts = { sold, total, ...(pms ? { pmsAvailable: pms.available, inFlight: pms.inFlight, outOfOrder: pms.outOfOrder } : {}) };
           const today = addDaysTo(date, -daysAhead);
           const slice: LedgerSlice = {
-            inventory: [{ roomType: 'DBL', date: '2027-03-05', available: total - sold, sold, total }],
+            inventory: [{ roomType: 'DBL', date: '2027-03-05', available: total - sold, ...counts }],
             rates: [...rates].map(([plan, amount]) => cell(plan, amount)),
           };
           const viewed = channelViewOf(property, property.channels[0] as Property['channels'][number], slice, 0, today).rates.find((c) => c.ratePlan === ratePlan);
-          const explained = explainRate(property, { roomType: 'DBL', ratePlan, date: '2027-03-05', channel: 'ota' }, { rates, occupancy: { sold, total } }, today);
+          const explained = explainRate(property, { roomType: 'DBL', ratePlan, date: '2027-03-05', channel: 'ota' }, { rates, occupancy: counts }, today);
           expect(viewed?.amount).toBe(explained.final);
         },
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('nightOccupancy (rooms taken, by the hub and by the PMS)', () => {
+  it.each([
+    ['hub bookings only: sold', { sold: 4, total: 20 }, { sold: 4, total: 20 }],
+    ['no available push: sold, whatever else', { sold: 4, total: 20, pmsAvailable: null, inFlight: 2, outOfOrder: 1 }, { sold: 4, total: 20 }],
+    // The PMS can still sell 15 − 2 = 13 of 20: 7 taken, 2 of them the hub's bookings it has yet to count.
+    ['the PMS counts its own bookings too', { sold: 2, total: 20, pmsAvailable: 15, inFlight: 2 }, { sold: 7, total: 20, pms: { available: 15, inFlight: 2, outOfOrder: 0 } }],
+    // Out-of-order rooms are in neither the PMS's sellable count nor the rooms taken.
+    ['out of order is not occupancy', { sold: 0, total: 20, pmsAvailable: 13, inFlight: 0, outOfOrder: 2 }, { sold: 5, total: 20, pms: { available: 13, inFlight: 0, outOfOrder: 2 } }],
+    ['a push older than every hub booking says nothing new: sold', { sold: 3, total: 20, pmsAvailable: 20, inFlight: 3 }, { sold: 3, total: 20 }],
+    ['a stale push never counts more than the rooms allotted', { sold: 5, total: 20, pmsAvailable: 2, inFlight: 8 }, { sold: 20, total: 20, pms: { available: 2, inFlight: 8, outOfOrder: 0 } }],
+    ['nothing allotted: no occupancy', { sold: 0, total: 0, pmsAvailable: 0, inFlight: 0 }, { sold: 0, total: 0 }],
+  ])('%s', (_name, counts, expected) => {
+    expect(nightOccupancy(counts)).toEqual(expected);
+  });
+
+  it('never counts fewer than the hub sold nor more than it and the allotment allow (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.option(fc.integer({ min: 0, max: 60 }), { nil: null }),
+        fc.integer({ min: 0, max: 10 }),
+        fc.integer({ min: 0, max: 5 }),
+        (sold, total, pmsAvailable, inFlight, outOfOrder) => {
+          const o = nightOccupancy({ sold, total, pmsAvailable, inFlight, outOfOrder });
+          expect(o.total).toBe(total);
+          expect(o.sold).toBeGreaterThanOrEqual(sold);
+          expect(o.sold).toBeLessThanOrEqual(Math.max(sold, total));
+          if (pmsAvailable === null) expect(o).toEqual({ sold, total });
+          // When the PMS's count decides, what it can still sell and what is taken add up to the sellable rooms.
+          if (o.pms && o.sold < total) expect(total - outOfOrder - o.sold).toBe((pmsAvailable as number) - inFlight);
+        },
+      ),
+    );
+  });
+
+  it('an occupancy rule says when the PMS’s count decided, with every figure', () => {
+    const result = price('100.00', [highOccupancy], { occupancy: nightOccupancy({ sold: 2, total: 20, pmsAvailable: 5, inFlight: 1, outOfOrder: 1 }) });
+    // 20 − 1 − (5 − 1) = 15 taken: 75 %, below the rule's 80 %.
+    expect(result.notApplied).toEqual([
+      { rule: 'High occupancy', ruleKind: 'occupancy', reason: "occupancy 15/20 = 75%, rule ≥ 80%; taken by the PMS's count: 20 − 1 out of order − (5 available − 1 in flight) = 15" },
+    ]);
+    const busy = price('100.00', [highOccupancy], { occupancy: nightOccupancy({ sold: 2, total: 20, pmsAvailable: 3, inFlight: 0 }) });
+    expect(busy.steps[0]?.label).toBe("High occupancy (occupancy 17/20 = 85% ≥ 80%; taken by the PMS's count: 20 − (3 available − 0 in flight) = 17)");
+  });
+
+  it('channelViewOf and rate explain price by it: a PMS full of its own bookings raises the price the hub alone would not', () => {
+    const property = parsePropertyDocument({ ...chainDocument(), channels: [{ code: 'ota', type: 'ota-xml', roomTypes: { DBL: '1' }, ratePlans: { RACK: 'R', BAR: 'B', NRF: 'N' } }] });
+    property.pricing = { ...NO_PRICING, rules: [highOccupancy] };
+    const counts = { sold: 1, total: 20, pmsAvailable: 4, inFlight: 1, outOfOrder: 0 };
+    const rack = { roomType: 'DBL', ratePlan: 'RACK', date: '2027-03-05', amount: '100.00', minStay: null, maxStay: null, closedToArrival: false, closedToDeparture: false, stopSell: false };
+    const view = channelViewOf(property, property.channels[0] as Property['channels'][number], { inventory: [{ roomType: 'DBL', date: '2027-03-05', available: 3, ...counts }], rates: [rack] }, 0, '2027-03-01');
+    expect(view.rates[0]?.amount).toBe('115.00');
+    const explained = explainRate(property, { roomType: 'DBL', ratePlan: 'RACK', date: '2027-03-05' }, { rates: new Map([['RACK', '100.00']]), occupancy: counts }, '2027-03-01');
+    expect(explained).toMatchObject({ final: '115.00', occupancy: { sold: 17, total: 20, percent: '85' } });
+    expect(explained.steps.find((s) => s.kind === 'rule')?.label).toContain("taken by the PMS's count: 20 − (4 available − 1 in flight) = 17");
   });
 });
 

@@ -70,11 +70,53 @@ export const NO_PRICING: PricingRules = {
   rules: [],
 };
 
+/** What the ledger holds about a room type's night (the names of RoomTypeDay and the ledger slice). */
+export interface NightCounts {
+  /** Rooms of hub bookings. */
+  sold?: number;
+  /** Rooms allotted to distribution. */
+  total?: number;
+  outOfOrder?: number;
+  /** The PMS's own sellable count from its last `available` push; null or absent when it pushes `total`. */
+  pmsAvailable?: number | null;
+  /** Rooms of hub bookings that pmsAvailable does not include yet (the in-flight rule). */
+  inFlight?: number;
+}
+
+/** A night's occupancy as occupancy rules judge it: `sold` rooms taken of `total`. */
+export interface Occupancy {
+  sold: number;
+  total: number;
+  /** Present when the PMS's count decided `sold`, with the figures it came from (for `rate explain`). */
+  pms?: { available: number; inFlight: number; outOfOrder: number };
+}
+
+/**
+ * Rooms taken on a night, the one definition that delivery, reconciliation, direct bookings and
+ * `rate explain` all price by. `sold` alone counts hub bookings only; a PMS that pushes `available`
+ * also counts its own (walk-ins, phone bookings), which the hub never sees. By the in-flight rule
+ * (README "Availability from the PMS") the PMS can still sell `available − inFlight` rooms, so
+ * `total − outOfOrder − (available − inFlight)` are taken; out-of-order rooms are neither sellable
+ * nor occupied, and the PMS's sellable count leaves them out as the hub's `total − sold − outOfOrder`
+ * does. The larger of that and `sold` is used (a stale push never makes hub bookings vanish),
+ * capped at `total`. Without an `available` push: `sold`.
+ */
+export function nightOccupancy(counts: NightCounts): Occupancy {
+  const sold = counts.sold ?? 0;
+  const total = counts.total ?? 0;
+  if (counts.pmsAvailable === null || counts.pmsAvailable === undefined || total <= 0) return { sold, total };
+  const inFlight = counts.inFlight ?? 0;
+  const outOfOrder = counts.outOfOrder ?? 0;
+  const taken = Math.min(total, total - outOfOrder - (counts.pmsAvailable - inFlight));
+  if (taken <= sold) return { sold, total };
+  return { sold: taken, total, pms: { available: counts.pmsAvailable, inFlight, outOfOrder } };
+}
+
 /** What a rule can look at for one cell. */
 export interface PricingContext {
   date: IsoDate;
-  /** Rooms sold and rooms allotted that night (the ledger's `sold` and `total` of the room type). */
-  occupancy: { sold: number; total: number };
+  /** Rooms taken and rooms allotted that night (nightOccupancy of the ledger's counts). */
+  occupancy: Occupancy;
   /** Whole days from today (in the property's time zone) to the night; 0 for tonight. */
   daysBeforeArrival: number;
   roomType?: string;
@@ -268,7 +310,7 @@ function ruleVerdict(rule: PricingRule, ctx: PricingContext): Verdict {
       const atLeast = atLeastPercent === undefined || left >= toScaled(atLeastPercent) * BigInt(total);
       const below = belowPercent === undefined || left < toScaled(belowPercent) * BigInt(total);
       const applies = atLeast && below;
-      return { applies, reason: `occupancy ${sold}/${total} = ${occupancyPercent(sold, total)}%${applies ? ' ' : ', rule '}${band}` };
+      return { applies, reason: `occupancy ${sold}/${total} = ${occupancyPercent(sold, total)}%${applies ? ' ' : ', rule '}${band}${occupancySource(ctx.occupancy)}` };
     }
     case 'booking-window': {
       const days = ctx.daysBeforeArrival;
@@ -278,6 +320,14 @@ function ruleVerdict(rule: PricingRule, ctx: PricingContext): Verdict {
       return { applies, reason: `${days} ${days === 1 ? 'day' : 'days'} before arrival${applies ? ', ' : ', rule '}${window}` };
     }
   }
+}
+
+/** How `sold` was counted, when the PMS's count decided it: every figure, so the line can be checked by hand. */
+export function occupancySource(occupancy: Occupancy): string {
+  const pms = occupancy.pms;
+  if (!pms) return '';
+  const ooo = pms.outOfOrder > 0 ? ` − ${pms.outOfOrder} out of order` : '';
+  return `; taken by the PMS's count: ${occupancy.total}${ooo} − (${pms.available} available − ${pms.inFlight} in flight) = ${occupancy.sold}`;
 }
 
 /** sold ÷ total as a percentage with at most one decimal ("85", "33.3"). */
@@ -348,7 +398,7 @@ function intervalMinus(a: [number, number], b: [number, number]): Array<[number,
 export function pricingContext(
   property: Pick<Property, 'ratePlans'>,
   cell: { roomType: string; ratePlan: string; date: IsoDate },
-  occupancy: { sold: number; total: number },
+  occupancy: Occupancy,
   today: IsoDate,
 ): PricingContext {
   return {

@@ -1,7 +1,7 @@
 import { daysBetween, isIsoDate, weekdayOf, type IsoDate, type Weekday } from './dates';
 import { ValidationError, type FieldError } from './errors';
 import { applyMarkup, currencyDecimals, toScaled } from './money';
-import { deriveRate, NO_PRICING, occupancyPercent, planLineage, priceCell, type ExplainStep, type NotAppliedRule } from './pricing';
+import { deriveRate, nightOccupancy, NO_PRICING, occupancyPercent, planLineage, priceCell, type ExplainStep, type NightCounts, type NotAppliedRule } from './pricing';
 import { findRatePlan, findRoomType, type Property, type RateAdjustment } from './property';
 
 /** What to explain: one room type × rate plan × night, optionally as one channel is sent it. */
@@ -18,7 +18,8 @@ export interface RateExplainRequest {
 export interface RateExplainLedger {
   /** Every plan's amount on the night (null: no rate loaded), at least the plan and its parents. */
   rates: ReadonlyMap<string, string | null>;
-  occupancy: { sold: number; total: number };
+  /** The room type's counts that night; occupancy is nightOccupancy of them, as channels are priced. */
+  occupancy: NightCounts;
 }
 
 export interface ExplainResult {
@@ -79,6 +80,7 @@ export function explainRate(property: Property, request: RateExplainRequest, led
   const decimals = currencyDecimals(property.currency);
   const asOf = request.asOf ?? today;
   const channel = request.channel !== undefined ? property.channels.find((c) => c.code === request.channel) : undefined;
+  const occupancy = nightOccupancy(ledger.occupancy);
   const result: ExplainResult = {
     property: property.code,
     currency: property.currency,
@@ -88,7 +90,8 @@ export function explainRate(property: Property, request: RateExplainRequest, led
     weekday: weekdayOf(request.date),
     asOf,
     daysBeforeArrival: daysBetween(asOf, request.date),
-    occupancy: { ...ledger.occupancy, percent: occupancyPercent(ledger.occupancy.sold, ledger.occupancy.total) },
+    // `sold` is the rooms taken as the rules judge them; an occupancy step says when the PMS's count decided it.
+    occupancy: { sold: occupancy.sold, total: occupancy.total, percent: occupancyPercent(occupancy.sold, occupancy.total) },
     channel: channel
       ? { code: channel.code, roomType: channel.roomTypes[request.roomType] as string, ratePlan: channel.ratePlans[request.ratePlan] as string }
       : null,
@@ -134,7 +137,7 @@ export function explainRate(property: Property, request: RateExplainRequest, led
     base,
     {
       date: request.date,
-      occupancy: ledger.occupancy,
+      occupancy,
       daysBeforeArrival: result.daysBeforeArrival,
       roomType: request.roomType,
       ratePlans: planLineage(property, request.ratePlan),

@@ -121,6 +121,18 @@ interface RateRow {
   version: number;
 }
 
+/** A night of a span: the sellable count, and the counts occupancy pricing judges (core/pricing.ts nightOccupancy). */
+export interface LedgerSpanNight {
+  roomType: string;
+  date: IsoDate;
+  available: number;
+  sold: number;
+  total: number;
+  outOfOrder: number;
+  pmsAvailable: number | null;
+  inFlight: number;
+}
+
 /**
  * The ledger for a set of (room type, date range) spans, in two queries however many spans:
  * every night of every span, with defaults for nights never written. What a channel sync reads.
@@ -129,16 +141,17 @@ export async function readLedgerSpans(
   db: DbHandle,
   stored: StoredProperty,
   spans: ReadonlyArray<{ roomTypeId: number; from: IsoDate; to: IsoDate }>,
-): Promise<{ inventory: Array<{ roomType: string; date: IsoDate; available: number; sold: number; total: number }>; rates: Array<{ roomType: string; ratePlan: string; date: IsoDate; amount: string | null; minStay: number | null; maxStay: number | null; closedToArrival: boolean; closedToDeparture: boolean; stopSell: boolean }> }> {
+): Promise<{ inventory: Array<LedgerSpanNight>; rates: Array<{ roomType: string; ratePlan: string; date: IsoDate; amount: string | null; minStay: number | null; maxStay: number | null; closedToArrival: boolean; closedToDeparture: boolean; stopSell: boolean }> }> {
   if (spans.length === 0) return { inventory: [], rates: [] };
   const bindings = [spans.map((s) => s.roomTypeId), spans.map((s) => s.from), spans.map((s) => s.to)] as unknown as Knex.RawBinding[];
   const nights = `unnest(?::int[], ?::date[], ?::date[]) AS s(room_type_id, from_date, to_date)
                   CROSS JOIN LATERAL generate_series(s.from_date, s.to_date, interval '1 day') AS g(night)`;
   const [inventory, rates] = await Promise.all([
-    // sold and total: occupancy pricing rules judge each night by them (core/pricing.ts).
-    db.raw<{ rows: { room_type_id: number; night: string; available: number; sold: number; total: number }[] }>(
+    // sold, total and the PMS's counts: occupancy pricing rules judge each night by them (core/pricing.ts nightOccupancy).
+    db.raw<{ rows: { room_type_id: number; night: string; available: number; sold: number; total: number; blocked: number; pms_available: number | null; in_flight: number }[] }>(
       `SELECT s.room_type_id, g.night::date::text AS night, COALESCE(c.available, rt.rooms) AS available,
-              COALESCE(c.sold, 0) AS sold, COALESCE(c.total, rt.rooms) AS total
+              COALESCE(c.sold, 0) AS sold, COALESCE(c.total, rt.rooms) AS total,
+              COALESCE(c.blocked, 0) AS blocked, c.pms_available, COALESCE(c.in_flight, 0) AS in_flight
        FROM ${nights}
        JOIN room_types rt ON rt.id = s.room_type_id
        LEFT JOIN inventory_cells c ON c.property_id = ? AND c.room_type_id = s.room_type_id AND c.stay_date = g.night::date`,
@@ -159,7 +172,16 @@ export async function readLedgerSpans(
   return {
     inventory: inventory.rows
       .filter((r) => roomCode.has(r.room_type_id))
-      .map((r) => ({ roomType: roomCode.get(r.room_type_id) as string, date: r.night, available: r.available, sold: r.sold, total: r.total })),
+      .map((r) => ({
+        roomType: roomCode.get(r.room_type_id) as string,
+        date: r.night,
+        available: r.available,
+        sold: r.sold,
+        total: r.total,
+        outOfOrder: r.blocked,
+        pmsAvailable: r.pms_available,
+        inFlight: r.in_flight,
+      })),
     rates: rates.rows
       .filter((r) => roomCode.has(r.room_type_id) && planCode.has(r.rate_plan_id))
       .map((r) => ({

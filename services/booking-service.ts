@@ -298,7 +298,7 @@ async function priceStays(db: Db, stored: StoredProperty, stays: RoomStay[], tod
           closedToArrival: plan.closedToArrival,
           closedToDeparture: plan.closedToDeparture,
           stopSell: plan.stopSell,
-          occupancy: { sold: room.sold, total: room.total },
+          occupancy: room,
         });
       }
     }

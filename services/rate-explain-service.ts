@@ -7,7 +7,8 @@ import { requireProperty } from './property-service';
 
 /**
  * Explains the price of one cell from what the ledger holds now: the pushed and derived rates of
- * the plan's chain and the night's sold/total. `now` fixes "today" (in the property's time zone)
+ * the plan's chain and the night's counts (sold, total and the PMS's available, in flight and out
+ * of order: nightOccupancy, as every channel is priced). `now` fixes "today" (in the property's time zone)
  * for the booking window when the request has no `asOf`.
  */
 export async function explainRateOf(db: DbHandle, propertyCode: string, request: RateExplainRequest, now: Date = new Date()): Promise<ExplainResult> {
@@ -19,5 +20,5 @@ export async function explainRateOf(db: DbHandle, propertyCode: string, request:
   const [day] = await readLedgerView(db, stored, { from: request.date, to: request.date, roomType: request.roomType });
   const cell = day?.roomTypes[0];
   const rates = new Map((cell?.ratePlans ?? []).map((p) => [p.ratePlan, p.rate]));
-  return explainRate(property, request, { rates, occupancy: { sold: cell?.sold ?? 0, total: cell?.total ?? 0 } }, todayIn(property.timezone, now));
+  return explainRate(property, request, { rates, occupancy: cell ?? {} }, todayIn(property.timezone, now));
 }

@@ -10,6 +10,7 @@ import { readLedgerSpans, readLedgerView } from '../../db/ledger-view-repo';
 import { SandboxPaymentProvider } from '../../fixtures/payments/sandbox-provider';
 import { applyAriBatch } from '../../services/ari-service';
 import { requireProperty } from '../../services/property-service';
+import { explainRateOf } from '../../services/rate-explain-service';
 import { canalHouse } from '../helpers/fixtures';
 import { keyFor, seedProperty } from '../helpers/hub';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db';
@@ -104,5 +105,15 @@ describe('direct bookings are priced like the booking engine shows them', () => 
     // The next guest sees 2/20 sold, and pays the doubled price the booking engine now shows.
     expect((await book('PRC4', key, tuesday)).total).toBe('258.00');
     expect((await book('PRC4', key, { ...tuesday, checkIn: '2027-06-02', checkOut: '2027-06-03' })).total).toBe('129.00');
+  });
+
+  it('counts the rooms a PMS pushing `available` has sold itself, for the booking and for rate explain alike', async () => {
+    const key = await property('PRC5', { pricing: { rules: [{ name: 'Half full', kind: 'occupancy', when: { atLeastPercent: '50' }, factor: '1.5' }] } });
+    // The PMS can sell 8 of 20: 12 taken by bookings the hub never saw.
+    await applyAriBatch(t.db, 'PRC5', { updates: [{ roomType: 'DBL', from: '2027-06-01', to: '2027-06-01', available: 8 }] });
+    const explained = await explainRateOf(t.db, 'PRC5', { roomType: 'DBL', ratePlan: 'BAR', date: '2027-06-01' });
+    expect(explained).toMatchObject({ final: '193.50', occupancy: { sold: 12, total: 20, percent: '60' } });
+    expect(explained.steps.find((s) => s.kind === 'rule')?.label).toBe("Half full (occupancy 12/20 = 60% ≥ 50%; taken by the PMS's count: 20 − (8 available − 0 in flight) = 12)");
+    expect((await book('PRC5', key, { ...WEEKEND_STAY, checkIn: '2027-06-01', checkOut: '2027-06-02' })).total).toBe('193.50');
   });
 });
