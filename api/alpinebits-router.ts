@@ -1,7 +1,7 @@
 /**
  * `POST /alpinebits`: Tidewater as an AlpineBits HotelData 2024-10 server, for PMSs that push
- * FreeRooms (OTA_HotelInvCountNotif:FreeRooms) and RatePlans (OTA_HotelRatePlanNotif:RatePlans)
- * and pull the bookings Tidewater took (OTA_Read:GuestRequests, acknowledged with
+ * FreeRooms (OTA_HotelInvCountNotif:FreeRooms), RatePlans (OTA_HotelRatePlanNotif:RatePlans) and
+ * their room categories (OTA_HotelDescriptiveContentNotif:Inventory), and pull the bookings Tidewater took (OTA_Read:GuestRequests, acknowledged with
  * OTA_NotifReport:GuestRequests), clients that push reservations (OTA_HotelResNotif:GuestRequests),
  * and discover us with OTA_Ping:Handshaking.
  *

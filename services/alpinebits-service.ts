@@ -19,7 +19,8 @@
  * hotel's PMS: OTA_Read:GuestRequests and OTA_NotifReport:GuestRequests (see readGuestRequests and
  * acknowledgeGuestRequests; they write only what was served and acknowledged), and
  * OTA_HotelRatePlanNotif:RatePlans (rates and restrictions from the PMS, through applyAriBatch
- * like FreeRooms: see ratePlans).
+ * like FreeRooms: see ratePlans) and OTA_HotelDescriptiveContentNotif:Inventory (the PMS's room
+ * categories checked against the property's room types, nothing stored: see inventory).
  */
 import { createHash } from 'node:crypto';
 import { MAX_PAST_DAYS, type AriUpdate } from '../core/ari';
@@ -72,6 +73,7 @@ import {
   type HandshakeData,
   type HandshakeVersion,
 } from '../mappers/alpinebits/handshake';
+import { INVENTORY_ROOT, INVENTORY_RS, readInventory } from '../mappers/alpinebits/inventory';
 import { RATE_PLAN_NOTIF_ROOT, ratePlanLedgerUpdates, readRatePlanNotif } from '../mappers/alpinebits/rate-plans';
 import { renderAlpineBitsResponse, type AlpineBitsError, type AlpineBitsWarning } from '../mappers/alpinebits/response';
 import { OTA_NAMESPACE, type AcknowledgementNotice } from '../mappers/opentravel/common';
@@ -117,7 +119,8 @@ const MAX_WARNINGS = 99;
  * daily rates are not kept, so a client must not be led to send prices it believes we store.
  * RatePlans with Overlay, generic, room-type and mixed BookingRules and arrival/departure weekdays;
  * not Supplements, FreeNightsOffers, FamilyOffers, RatePlanJoin or OfferRule limits, which the
- * ledger cannot hold (read and reported as ignored when a client sends them anyway).
+ * ledger cannot hold (read and reported as ignored when a client sends them anyway). Inventory
+ * without use_rooms / occupancy_children: categories are checked, physical rooms only counted.
  */
 export const SERVER_HANDSHAKE: HandshakeData = {
   versions: [
@@ -145,6 +148,7 @@ export const SERVER_HANDSHAKE: HandshakeData = {
             HANDSHAKE_CAPABILITIES.ratePlansDepartureDow,
           ],
         },
+        { action: HANDSHAKE_ACTIONS.inventory },
         { action: GUEST_REQUESTS_PUSH_HANDSHAKE_ACTION },
         { action: HANDSHAKE_ACTIONS.guestRequestsPull },
       ],
@@ -270,6 +274,7 @@ async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCa
   }
   if (action === GUEST_REQUESTS_PUSH_ACTION) return guestRequests(db, xml, principal, action, maxBytes, options);
   if (action === ALPINEBITS_ACTIONS.ratePlans) return ratePlans(db, xml, principal, action, maxBytes, options);
+  if (action === ALPINEBITS_ACTIONS.inventory) return inventory(db, xml, principal, action, maxBytes, options);
   if (action === ALPINEBITS_ACTIONS.guestRequestsRead) return readGuestRequests(db, xml, principal, action, maxBytes, options);
   if (action === ALPINEBITS_ACTIONS.guestRequestsAck) return acknowledgeGuestRequests(db, xml, principal, action, maxBytes, options);
   return freeRooms(db, xml, principal, action, maxBytes, options.now, { correlationId: options.correlationId });
@@ -284,6 +289,7 @@ const ACTION_ROLES: Readonly<Record<string, readonly ApiKeyRole[]>> = {
   [ALPINEBITS_ACTIONS.handshake]: [...new Set<ApiKeyRole>([...OTA_ARI_ROLES, ...OTA_RESERVATION_ROLES])],
   [ALPINEBITS_ACTIONS.freeRooms]: OTA_ARI_ROLES,
   [ALPINEBITS_ACTIONS.ratePlans]: OTA_ARI_ROLES,
+  [ALPINEBITS_ACTIONS.inventory]: OTA_ARI_ROLES,
   [GUEST_REQUESTS_PUSH_ACTION]: OTA_RESERVATION_ROLES,
   // Pulled by the hotel's own system: what it is served and acknowledges is the hotel's view.
   [ALPINEBITS_ACTIONS.guestRequestsRead]: OTA_ARI_ROLES,
@@ -644,6 +650,84 @@ function partnerCodes(property: Property, channel: ChannelConfig | undefined, ki
     }
     return undefined;
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inventory (OTA_HotelDescriptiveContentNotif:Inventory)
+
+/**
+ * The PMS's room categories. Tidewater keeps no descriptive content, and its room types are the
+ * property document's, so this action checks and stores nothing: each GuestRoom Code is read as
+ * FreeRooms reads InvTypeCode (the mapping of the channel whose hotelCode the message names, else
+ * Tidewater's code) and the answer is Success, with a Warning for
+ *   - a category Tidewater does not know (Type 3, RecordID the code): AlpineBits sends the hotel's
+ *     whole inventory here, and a category not sold through Tidewater is not an error in it; the
+ *     Warning says that FreeRooms and RatePlans for it will be refused until it is mapped;
+ *   - a Tidewater room type the message leaves out (Type 3): the PMS no longer has it, yet
+ *     Tidewater keeps selling it until the property document changes;
+ *   - a maximum occupancy or number of physical rooms that differs from Tidewater's (Type 11);
+ *   - descriptive content (names, pictures, amenities, HotelInfo), which is not kept (Type 11).
+ * Errors only for what makes the message unreadable or another hotel's (HotelCode), as elsewhere.
+ */
+async function inventory(db: Db, xml: string, principal: ApiKeyPrincipal, action: string, maxBytes: number, options: AlpineBitsOptions): Promise<AlpineBitsAnswer> {
+  const root = parseRequest(xml, INVENTORY_ROOT, maxBytes);
+  const warnings: AlpineBitsWarning[] = [];
+  const respond = (errors: AlpineBitsError[]): AlpineBitsAnswer => {
+    const shown = errors.length > 0 ? [] : capWarnings(warnings);
+    return {
+      kind: 'xml',
+      httpStatus: 200,
+      action,
+      propertyCode: principal.propertyCode,
+      xml: renderAlpineBitsResponse({ root: INVENTORY_RS, errors, warnings: shown }, options.now ? () => options.now as Date : undefined),
+      status: errors.length > 0 ? 'errors' : shown.length > 0 ? 'warnings' : 'success',
+    };
+  };
+  try {
+    if (root.namespace !== OTA_NAMESPACE) warnings.push({ type: ADVISORY, text: `${root.name} is not in the OpenTravel namespace ${OTA_NAMESPACE}; read as if it were` });
+    const message = readInventory(root);
+    warnings.push(...message.warnings.map((w) => ({ type: ADVISORY, text: `line ${w.line}, element <${w.element}>: ${w.reason}` })));
+    const container = childElement(childElement(root, 'HotelDescriptiveContents') ?? root, 'HotelDescriptiveContent') ?? root;
+    const hotel = await resolveHotel(db, message.hotelCode, container, principal);
+    if (hotel.stored.property.code !== principal.propertyCode) throw unknownHotel(message.hotelCode, container);
+    const property = hotel.stored.property;
+
+    const unknown: AlpineBitsError[] = [];
+    const roomTypeOf = partnerCodes(property, hotel.channel, 'InvTypeCode', unknown);
+    const seen = new Set<string>();
+    for (const category of message.categories) {
+      const code = roomTypeOf(category.code);
+      if (code === undefined) continue;
+      seen.add(code);
+      const roomType = findRoomType(property, code);
+      if (!roomType) continue;
+      const label = code === category.code ? code : `${category.code} (${code})`;
+      if (category.maxOccupancy !== undefined && category.maxOccupancy !== roomType.maxOccupancy) {
+        warnings.push({ type: ADVISORY, recordId: category.code, text: `${label}: MaxOccupancy ${category.maxOccupancy} differs from Tidewater's maxOccupancy ${roomType.maxOccupancy}, which stays as configured` });
+      }
+      if (category.rooms > 0 && category.rooms !== roomType.rooms) {
+        warnings.push({ type: ADVISORY, recordId: category.code, text: `${label}: ${category.rooms} rooms listed, Tidewater counts ${roomType.rooms} by default until FreeRooms says otherwise` });
+      }
+    }
+    for (const error of unknown) {
+      const code = /^InvTypeCode (\S+)/.exec(error.text)?.[1];
+      warnings.push({
+        type: '3',
+        ...(code !== undefined ? { recordId: code } : {}),
+        text: `${error.text.replace(/^InvTypeCode/, 'room category')}; FreeRooms and RatePlans for it are refused until the property document maps it`,
+      });
+    }
+    const mapped = (rt: string) => hotel.channel?.roomTypes[rt] ?? rt;
+    for (const roomType of property.roomTypes.filter((rt) => !seen.has(rt.code))) {
+      warnings.push({ type: '3', text: `room type ${roomType.code}${mapped(roomType.code) !== roomType.code ? ` (${mapped(roomType.code)})` : ''} is not in the message; Tidewater keeps selling it until the property document says otherwise` });
+    }
+    if (message.descriptiveContent) warnings.push({ type: ADVISORY, text: 'descriptive content (names, texts, pictures, amenities, hotel information) is not kept by Tidewater' });
+    return respond([]);
+  } catch (error) {
+    if (error instanceof XmlMessageError && TRANSPORT_PROBLEMS.has(error.problem)) throw new AlpineBitsTransportError(400, error.message);
+    if (!(error instanceof TidewaterError)) throw error;
+    return respond(noticesOf(error).map(alpineBitsError));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ export const ALPINEBITS_ACTIONS = {
   handshake: 'OTA_Ping:Handshaking',
   freeRooms: 'OTA_HotelInvCountNotif:FreeRooms',
   ratePlans: 'OTA_HotelRatePlanNotif:RatePlans',
+  inventory: 'OTA_HotelDescriptiveContentNotif:Inventory',
   /** GuestRequests pulled from the server, and the client's acknowledgement of what it got. */
   guestRequestsRead: 'OTA_Read:GuestRequests',
   guestRequestsAck: 'OTA_NotifReport:GuestRequests',
@@ -37,6 +38,7 @@ export const HANDSHAKE_ACTIONS = {
   ping: 'action_OTA_Ping',
   freeRooms: 'action_OTA_HotelInvCountNotif',
   ratePlans: 'action_OTA_HotelRatePlanNotif_RatePlans',
+  inventory: 'action_OTA_HotelDescriptiveContentNotif_Inventory',
   /** GuestRequests pull: one name for both OTA_Read and OTA_NotifReport. */
   guestRequestsPull: 'action_OTA_Read',
 } as const;
