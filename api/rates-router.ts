@@ -54,7 +54,7 @@ export const rateExplainResultSchema = z
     weekday: z.enum(WEEKDAYS),
     asOf: z.string().meta({ description: 'the day the booking window is counted from' }),
     daysBeforeArrival: z.number().int(),
-    occupancy: z.object({ sold: z.number().int(), total: z.number().int(), percent: z.string().meta({ description: 'sold ÷ total, one decimal at most' }) }),
+    occupancy: z.object({ sold: z.number().int().meta({ description: "rooms taken: sold through the hub, or more when the PMS's own available count says so" }), total: z.number().int(), percent: z.string().meta({ description: 'rooms taken ÷ total, one decimal at most' }) }),
     channel: z.object({ code: z.string(), roomType: z.string(), ratePlan: z.string() }).nullable().meta({ description: "the channel's own codes; null without ?channel=" }),
     base: money.nullable().meta({ description: "the plan's rate in the ledger; null while no rate is loaded" }),
     floor: money.nullable(),
