@@ -1,20 +1,22 @@
 /**
  * `POST /alpinebits`: Tidewater as an AlpineBits HotelData 2024-10 server, for PMSs that push
  * FreeRooms (OTA_HotelInvCountNotif:FreeRooms), RatePlans (OTA_HotelRatePlanNotif:RatePlans) and
- * their room categories (OTA_HotelDescriptiveContentNotif:Inventory), and pull the bookings Tidewater took (OTA_Read:GuestRequests, acknowledged with
- * OTA_NotifReport:GuestRequests), clients that push reservations (OTA_HotelResNotif:GuestRequests),
- * and discover us with OTA_Ping:Handshaking.
+ * their room categories (OTA_HotelDescriptiveContentNotif:Inventory), and pull the bookings
+ * Tidewater took (OTA_Read:GuestRequests, acknowledged with OTA_NotifReport:GuestRequests); for
+ * clients that push reservations (OTA_HotelResNotif:GuestRequests); and for discovering us with
+ * OTA_Ping:Handshaking (or, before 2018-10, getVersion / getCapabilities).
  *
  * - Body: multipart/form-data (or application/x-www-form-urlencoded, which older clients send)
  *   with the fields `action` and `request`, up to `maxBody` (5 MB). Read raw here, before the JSON
  *   parser, and split by mappers/alpinebits/handshake.ts `decodeFormBody`.
- * - Headers: X-AlpineBits-ClientProtocolVersion (required), X-AlpineBits-ClientID (logged only).
+ * - Headers: X-AlpineBits-ClientProtocolVersion (required but for getVersion / getCapabilities),
+ *   X-AlpineBits-ClientID (logged only).
  * - Auth: HTTP Basic, any user name, a Tidewater API key as the password: role pms or admin for
  *   everything the hotel's systems do, also channel for GuestRequests pushes (the roles per action
- *   are the service's). The
- *   property is the key's; the message's HotelCode must name it.
+ *   are the service's). The property is the key's; the message's HotelCode must name it.
  * - Answer: `ERROR:…` plain text with 400 / 401 / 413 / 500 where AlpineBits puts transport
- *   outcomes, otherwise 200 with the action's RS (Success, Warnings or Errors).
+ *   outcomes, `OK:…` for getVersion / getCapabilities, otherwise 200 with the action's RS
+ *   (Success, Warnings or Errors).
  *
  * The work is services/alpinebits-service.ts; this file only moves bytes and credentials.
  */

@@ -5,22 +5,28 @@
  *
  * What is a transport error and what is an RS with Errors follows the AlpineBits servers partners
  * already talk to (the reference implementations answer 400 `ERROR:` to anything they cannot read):
- *   - `ERROR:` (400): protocol version header missing or not 2024-10, body not a form, unknown or
+ *   - `ERROR:` (400): protocol version header missing or not 2024-10 (except for getVersion and
+ *     getCapabilities: they are how an older client finds out), body not a form, unknown or
  *     missing `action` ("ERROR:unknown or missing action", §3.4), missing `request`, a request that
  *     is not XML, is forbidden XML (DOCTYPE, too deep) or is not the document the action names;
  *     401 for credentials; 413 above the size limit; 500 for our own failures.
  *   - RS with Errors (200, Type 13 with the OpenTravel ERR code): a readable message whose content
  *     cannot be applied (unknown HotelCode or room category, Start after End, a date in the past…).
- * Either way nothing is written: FreeRooms' and RatePlans' only ledger write is `applyAriBatch`, all
- * or nothing, at the end. GuestRequests writes per reservation (see guestRequests): refused ones write nothing.
+ * Either way nothing is written: FreeRooms' and RatePlans' only ledger write is `applyAriBatch`,
+ * all or nothing, at the end. GuestRequests writes per reservation (see guestRequests): refused
+ * ones write nothing.
  *
- * Actions: OTA_Ping:Handshaking, OTA_HotelInvCountNotif:FreeRooms, OTA_HotelResNotif:GuestRequests
- * (reservations pushed by an AlpineBits client: see guestRequests), and GuestRequests pulled by the
- * hotel's PMS: OTA_Read:GuestRequests and OTA_NotifReport:GuestRequests (see readGuestRequests and
- * acknowledgeGuestRequests; they write only what was served and acknowledged), and
- * OTA_HotelRatePlanNotif:RatePlans (rates and restrictions from the PMS, through applyAriBatch
- * like FreeRooms: see ratePlans) and OTA_HotelDescriptiveContentNotif:Inventory (the PMS's room
- * categories checked against the property's room types, nothing stored: see inventory).
+ * Actions:
+ *   - OTA_Ping:Handshaking, and the pre-2018 getVersion / getCapabilities (answered `OK:…`);
+ *   - OTA_HotelInvCountNotif:FreeRooms and OTA_HotelRatePlanNotif:RatePlans from the hotel's PMS,
+ *     both through applyAriBatch (see freeRooms, ratePlans);
+ *   - OTA_HotelDescriptiveContentNotif:Inventory: the PMS's room categories, checked against the
+ *     property's room types, nothing stored (see inventory);
+ *   - OTA_HotelResNotif:GuestRequests: reservations pushed by an AlpineBits client (see
+ *     guestRequests);
+ *   - OTA_Read:GuestRequests and OTA_NotifReport:GuestRequests: the bookings pulled by the
+ *     hotel's PMS; they write only what was served and acknowledged (see readGuestRequests,
+ *     acknowledgeGuestRequests).
  */
 import { createHash } from 'node:crypto';
 import { MAX_PAST_DAYS, type AriUpdate } from '../core/ari';
@@ -227,12 +233,6 @@ export async function handleAlpineBits(db: Db, request: AlpineBitsRequest, calle
 async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCaller, options: AlpineBitsOptions): Promise<AlpineBitsAnswer> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (request.tooLarge) throw new AlpineBitsTransportError(413, `the request is larger than ${options.maxBodyLabel ?? `${maxBytes} bytes`}`);
-  // AlpineBits §2: a client that sends no version is taken to speak one older than 2013-04, which
-  // this server does not; say so rather than guess.
-  const version = request.protocolVersion?.trim();
-  if (!version) {
-    throw new AlpineBitsTransportError(400, `missing ${PROTOCOL_VERSION_HEADER} header; this server speaks AlpineBits ${SUPPORTED_VERSIONS.join(', ')}`);
-  }
   // Credentials before the body is decoded: an anonymous sender must not get to spend our CPU.
   // The role is checked once the action is known (a channel may push bookings, not availability);
   // splitting the two form fields first costs little next to parsing the XML.
@@ -249,10 +249,10 @@ async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCa
   } catch (error) {
     throw new AlpineBitsTransportError(400, `${(error as Error).message}; send the action and request parameters as multipart/form-data`);
   }
-  const action = fields.action?.trim();
+  const action = actionOf(fields.action);
   const roles = action !== undefined ? ACTION_ROLES[action] : undefined;
   if (!action || !roles) {
-    const what = !action ? 'no action parameter' : `${action} is not supported by this server`;
+    const what = !fields.action?.trim() ? 'no action parameter' : `${fields.action.trim()} is not supported by this server`;
     throw new AlpineBitsTransportError(400, `unknown or missing action: ${what}; supported: ${Object.keys(ACTION_ROLES).join(', ')}`);
   }
   try {
@@ -260,6 +260,16 @@ async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCa
   } catch (error) {
     if (error instanceof ForbiddenError || error instanceof AuthenticationError) throw new AlpineBitsTransportError(401, `authentication failed: ${error.message}`);
     throw error;
+  }
+  // Before 2018-10 a client found the server's version and actions with these two, answered in
+  // plain text; they carry no request and may come from clients older than the version header.
+  if (action === ALPINEBITS_ACTIONS.legacyGetVersion) return { kind: 'text', httpStatus: 200, text: `OK:${newestVersion()}` };
+  if (action === ALPINEBITS_ACTIONS.legacyGetCapabilities) return { kind: 'text', httpStatus: 200, text: `OK:${legacyCapabilities().join(',')}` };
+  // AlpineBits §2: a client that sends no version is taken to speak one older than 2013-04, which
+  // this server does not; say so rather than guess.
+  const version = request.protocolVersion?.trim();
+  if (!version) {
+    throw new AlpineBitsTransportError(400, `missing ${PROTOCOL_VERSION_HEADER} header; this server speaks AlpineBits ${SUPPORTED_VERSIONS.join(', ')}`);
   }
   const xml = fields.request;
   if (xml === undefined || xml.trim() === '') throw new AlpineBitsTransportError(400, `missing request parameter: ${action} needs the XML document in "request"`);
@@ -281,12 +291,51 @@ async function dispatch(db: Db, request: AlpineBitsRequest, caller: AlpineBitsCa
 }
 
 /**
+ * The `action` field as this server names it. Besides the exact values, the handshake's names and
+ * the same values with the handshake's `action_` prefix are understood, since clients written from
+ * the capability lists send them; action_OTA_Read stays ambiguous (read or acknowledge) and is not.
+ */
+function actionOf(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  if (value in ACTION_ROLES) return value;
+  const unprefixed = value.startsWith('action_') ? value.slice('action_'.length) : undefined;
+  if (unprefixed !== undefined && unprefixed in ACTION_ROLES) return unprefixed;
+  return HANDSHAKE_NAMES[value] ?? value;
+}
+
+const HANDSHAKE_NAMES: Readonly<Record<string, string>> = {
+  [HANDSHAKE_ACTIONS.ping]: ALPINEBITS_ACTIONS.handshake,
+  [HANDSHAKE_ACTIONS.freeRooms]: ALPINEBITS_ACTIONS.freeRooms,
+  [HANDSHAKE_ACTIONS.ratePlans]: ALPINEBITS_ACTIONS.ratePlans,
+  [HANDSHAKE_ACTIONS.inventory]: ALPINEBITS_ACTIONS.inventory,
+  [GUEST_REQUESTS_PUSH_HANDSHAKE_ACTION]: GUEST_REQUESTS_PUSH_ACTION,
+};
+
+/** The version a pre-2018 getVersion is answered with: the newest this server speaks. */
+function newestVersion(): string {
+  return [...SUPPORTED_VERSIONS].sort().reverse()[0] as string;
+}
+
+/**
+ * The pre-2018 getCapabilities list: the two legacy actions, then every action this server
+ * announces in the handshake followed by its capabilities, in one comma-separated line as the
+ * old protocol wrote them (action names and capability names side by side).
+ */
+export function legacyCapabilities(): string[] {
+  const announced = SERVER_HANDSHAKE.versions.find((v) => v.version === newestVersion())?.actions ?? [];
+  return ['action_getVersion', 'action_getCapabilities', ...announced.flatMap((a) => [a.action, ...(a.supports ?? [])])];
+}
+
+/**
  * The actions served, with the key roles each accepts. Availability comes from the hotel's side
  * (pms, admin); bookings may also be pushed by the channel that took them. The handshake is open
  * to every role that may use one of the actions, since it is how a client finds them.
  */
 const ACTION_ROLES: Readonly<Record<string, readonly ApiKeyRole[]>> = {
   [ALPINEBITS_ACTIONS.handshake]: [...new Set<ApiKeyRole>([...OTA_ARI_ROLES, ...OTA_RESERVATION_ROLES])],
+  [ALPINEBITS_ACTIONS.legacyGetVersion]: [...new Set<ApiKeyRole>([...OTA_ARI_ROLES, ...OTA_RESERVATION_ROLES])],
+  [ALPINEBITS_ACTIONS.legacyGetCapabilities]: [...new Set<ApiKeyRole>([...OTA_ARI_ROLES, ...OTA_RESERVATION_ROLES])],
   [ALPINEBITS_ACTIONS.freeRooms]: OTA_ARI_ROLES,
   [ALPINEBITS_ACTIONS.ratePlans]: OTA_ARI_ROLES,
   [ALPINEBITS_ACTIONS.inventory]: OTA_ARI_ROLES,

@@ -221,6 +221,63 @@ describe('POST /alpinebits (AlpineBits HotelData 2024-10 server)', () => {
     });
   });
 
+  describe('pre-2018 handshake (getVersion / getCapabilities), answered OK: in plain text', () => {
+    const CAPABILITIES = [
+      'action_getVersion',
+      'action_getCapabilities',
+      'action_OTA_Ping',
+      'action_OTA_HotelInvCountNotif',
+      'OTA_HotelInvCountNotif_accept_categories',
+      'OTA_HotelInvCountNotif_accept_deltas',
+      'OTA_HotelInvCountNotif_accept_complete_set',
+      'OTA_HotelInvCountNotif_accept_closing_seasons',
+      'action_OTA_HotelRatePlanNotif_RatePlans',
+      'OTA_HotelRatePlanNotif_accept_overlay',
+      'OTA_HotelRatePlanNotif_accept_RatePlan_BookingRule',
+      'OTA_HotelRatePlanNotif_accept_RatePlan_RoomType_BookingRule',
+      'OTA_HotelRatePlanNotif_accept_RatePlan_mixed_BookingRule',
+      'OTA_HotelRatePlanNotif_accept_ArrivalDOW',
+      'OTA_HotelRatePlanNotif_accept_DepartureDOW',
+      'action_OTA_HotelDescriptiveContentNotif_Inventory',
+      'action_OTA_HotelResNotif_GuestRequests',
+      'action_OTA_Read',
+    ];
+
+    it.each([
+      ['a 2017-10 client', { fields: { action: 'getVersion' }, version: '2017-10' }],
+      ['a client without the version header (older than 2013-04)', { fields: { action: 'getVersion' }, version: null }],
+      ['a form-urlencoded body with a request field, which is ignored', { body: { bytes: 'action=getVersion&request=', contentType: 'application/x-www-form-urlencoded' }, version: '2015-07' }],
+      ['the handshake spelling action_getVersion', { fields: { action: 'action_getVersion' }, version: '2017-10' }],
+    ] as Array<[string, Send]>)('getVersion from %s → OK:2024-10', async (_name, send) => {
+      const res = await post(send);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain; charset=utf-8/);
+      expect(res.text).toBe('OK:2024-10');
+      expect(readAlpineBitsAnswer(res.text)).toEqual({ kind: 'ok', text: '2024-10' });
+    });
+
+    it('getCapabilities lists the legacy actions, then every announced action with its capabilities', async () => {
+      const res = await post({ fields: { action: 'getCapabilities' }, version: '2017-10' });
+      expect(res.status).toBe(200);
+      expect(res.text).toBe(`OK:${CAPABILITIES.join(',')}`);
+      // A channel key may ask too: it is how any client finds what it may send.
+      expect((await post({ fields: { action: 'getCapabilities' }, version: '2017-10', authorization: basic(channelKey) })).text).toBe(`OK:${CAPABILITIES.join(',')}`);
+    });
+
+    it('still wants credentials', async () => {
+      const res = await post({ fields: { action: 'getVersion' }, version: '2017-10', authorization: null });
+      expect(res.status).toBe(401);
+      expect(res.text).toMatch(/^ERROR:authentication failed/);
+    });
+
+    it('understands handshake action names as the action field (action_OTA_HotelInvCountNotif is FreeRooms)', async () => {
+      const rs = await post({ action: 'action_OTA_HotelInvCountNotif', xml: freeRooms(inventory('Start="2027-10-10" End="2027-10-10" InvTypeCode="DOUBLE"', 1)) });
+      expect(rs.status).toBe(200);
+      emitted['alias-rs.xml'] = rs.text;
+      expect(readAlpineBitsAnswer(rs.text)).toMatchObject({ kind: 'rs', response: { root: 'OTA_HotelInvCountNotifRS', status: 'success' } });
+    });
+  });
+
   describe('FreeRooms: the official examples change the ledger as the equivalent JSON batches do', () => {
     it.each([
       ['CompleteSet', 'alpinebits-free-rooms-rq-2027.xml', COMPLETE_SET],
