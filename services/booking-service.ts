@@ -43,7 +43,8 @@ export interface ChannelBookingInput {
   /** Sequence number or timestamp: a message older than the last applied one is ignored. */
   revision: string;
   status: 'new' | 'modified' | 'cancelled';
-  roomStays: Array<{ roomType: string; ratePlan?: string; checkIn: string; checkOut: string; rooms: number }>;
+  /** Guest counts as the channel sent them: kept for the PMS and the hotel, not used to price or to take rooms. */
+  roomStays: Array<{ roomType: string; ratePlan?: string; checkIn: string; checkOut: string; rooms: number; adults?: number; children?: number }>;
   total?: { amount: string; currency: string };
   guest?: GuestRecord;
 }

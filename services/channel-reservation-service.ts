@@ -34,7 +34,7 @@ export async function applyChannelReservations(
         if (!roomType) errors.push({ pointer: `/roomStays/${i}/roomType`, detail: `room type ${s.roomType} is neither mapped by channel ${channel.code} nor a room type of ${stored.property.code}` });
         if (s.ratePlan !== undefined && !ratePlan) errors.push({ pointer: `/roomStays/${i}/ratePlan`, detail: `rate plan ${s.ratePlan} is neither mapped by channel ${channel.code} nor a rate plan of ${stored.property.code}` });
         if (errors.length > 0) throw new ValidationError(errors);
-        return { roomType: roomType as string, ...(ratePlan ? { ratePlan } : {}), checkIn: s.checkIn, checkOut: s.checkOut, rooms: s.rooms };
+        return { roomType: roomType as string, ...(ratePlan ? { ratePlan } : {}), checkIn: s.checkIn, checkOut: s.checkOut, rooms: s.rooms, adults: s.adults, children: s.children };
       });
       const result = await ingestChannelBooking(deps, stored.property.code, {
         channelCode: channel.code,

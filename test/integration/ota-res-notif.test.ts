@@ -44,6 +44,8 @@ describe('OTA_HotelResNotifRQ on /ota/v1', () => {
     expect(await dbl('2027-06-01')).toBe(1);
     const booking = await t.db('reservations').where({ source: 'otax', external_ref: 'OTAX-4711-0001' }).first();
     expect(booking).toMatchObject({ status: 'confirmed' });
+    // The guest counts the OTA sent are kept with the stay, for the PMS and the front desk.
+    expect(booking.stays).toEqual([expect.objectContaining({ roomType: 'DBL', adults: 2, children: 1 })]);
   });
 
   it('applies a modification and a cancellation of the same booking', async () => {
