@@ -30,7 +30,7 @@ import {
   storedReconciliationSchema,
 } from './response-schemas';
 import { rateExplainQuerySchema, rateExplainResultSchema } from './rates-router';
-import { idempotencyKeySchema, ledgerViewQuerySchema, reconciliationQuerySchema } from './schemas';
+import { idempotencyKeySchema, ledgerViewQuerySchema, reconciliationQuerySchema, reportQuerySchema } from './schemas';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -235,8 +235,7 @@ function routes(): RouteConfig[] {
       security: keyAuth,
       request: {
         params: propertyParams,
-        // The router reads `check` as it comes (anything but "true" is off); this only documents it.
-        query: z.object({ check: z.string().optional().meta({ description: '`true` adds the sold = Σ bookings invariant check (`invariant`)' }) }),
+        query: reportQuerySchema,
       },
       responses: { 200: json('The report.', propertyReport), ...v1Errors },
     },

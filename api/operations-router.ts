@@ -7,7 +7,7 @@ import { reconcileProperty } from '../services/reconcile-service';
 import { requireProperty } from '../services/property-service';
 import { authorize } from './auth';
 import type { ReconciliationResultBody, StoredReconciliationBody } from './response-schemas';
-import { parseQuery, reconciliationQuerySchema } from './schemas';
+import { parseQuery, reconciliationQuerySchema, reportQuerySchema } from './schemas';
 
 /** What `tidewater report` and `tidewater reconcile` show, as JSON, for the hotel's own systems. */
 export function operationsRouter(db: Db): Router {
@@ -16,7 +16,13 @@ export function operationsRouter(db: Db): Router {
   router.get('/v1/properties/:code/report', async (req, res) => {
     authorize(res, req.params.code, ['admin', 'pms']);
     await requireProperty(db, req.params.code);
-    const [report] = await buildReport(db, { property: req.params.code, check: req.query.check === 'true' });
+    const query = parseQuery(reportQuerySchema, req.query);
+    const [report] = await buildReport(db, {
+      property: req.params.code,
+      check: query.check === 'true',
+      ...(query.parityDays !== undefined ? { parityDays: query.parityDays } : {}),
+      ...(query.parityTolerance !== undefined ? { parityTolerancePercent: query.parityTolerance } : {}),
+    });
     res.json(report satisfies z.input<typeof propertyReportSchema> | undefined);
   });
 

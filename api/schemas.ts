@@ -38,3 +38,13 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
   if (!parsed.success) throw new ValidationError([{ pointer: '/headers/idempotency-key', detail: parsed.error.issues[0]?.message ?? 'invalid' }]);
   return parsed.data;
 }
+
+/**
+ * GET …/report: the same options as `tidewater report`. `check` stays lenient (anything but "true"
+ * is off) as it always was; the parity options are validated like the CLI's.
+ */
+export const reportQuerySchema = z.object({
+  check: z.string().optional().meta({ description: '`true` adds the sold = Σ bookings invariant check (`invariant`)' }),
+  parityDays: z.coerce.number().int().min(1).max(365).optional().meta({ description: 'nights from today compared for rate parity (default 30), like `--parity-days`' }),
+  parityTolerance: z.string().regex(/^\d{1,3}(\.\d{1,4})?$/, 'must be a percentage such as 0.5').optional().meta({ description: 'price spread in percent tolerated across channels (default 0.5), like `--parity-tolerance`' }),
+});

@@ -31,6 +31,19 @@ describe('report and reconciliation over HTTP', () => {
     expect(res.body).toMatchObject({ property: 'AMS01', invariant: { ok: true }, channels: [{ channel: 'otax', pendingRanges: expect.any(Number) }] });
   });
 
+  it('GET …/report takes the parity window and tolerance as `tidewater report` does, and refuses bad ones', async () => {
+    const app = testApp(t.db);
+    const key = await keyFor(t.db, 'AMS01', 'admin');
+    const res = await request(app).get('/v1/properties/AMS01/report?parityDays=7&parityTolerance=1.5').set('Authorization', `Bearer ${key}`);
+    expect(res.status).toBe(200);
+    expect(res.body.rateParity).toMatchObject({ tolerancePercent: 1.5 });
+    const { from, to } = res.body.rateParity.window as { from: string; to: string };
+    expect((Date.parse(to) - Date.parse(from)) / 86_400_000).toBe(6);
+    const bad = await request(app).get('/v1/properties/AMS01/report?parityDays=0&parityTolerance=lots').set('Authorization', `Bearer ${key}`);
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/query/parityDays', '/query/parityTolerance']);
+  });
+
   it('POST …/reconciliation runs a check; GET returns the latest run', async () => {
     const app = testApp(t.db);
     const key = await keyFor(t.db, 'AMS01', 'pms');
