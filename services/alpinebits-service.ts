@@ -32,25 +32,13 @@ import { createHash } from 'node:crypto';
 import { MAX_PAST_DAYS, type AriUpdate } from '../core/ari';
 import { eachDate, addDays, todayIn, type IsoDate } from '../core/dates';
 import { AuthenticationError, ForbiddenError, TidewaterError, ValidationError } from '../core/errors';
-import { findRatePlan, findRoomType, type ChannelConfig, type Property, type StayNight } from '../core/property';
-import { currencyDecimals, formatAmount, formatScaled, isKnownCurrency, toScaled } from '../core/money';
+import { findRatePlan, findRoomType, type ChannelConfig, type Property } from '../core/property';
+import { currencyDecimals, formatScaled, toScaled } from '../core/money';
 import type { ChannelReservation, ReservationAmount } from '../core/reservation-message';
 import { silentLogger, type Logger } from '../config/logger';
-import {
-  acknowledgeServed,
-  guestRequestCandidates,
-  lastRateNights,
-  ratePlanAmounts,
-  recordServed,
-  saveRatePlanAmounts,
-  servedReservations,
-  type GuestRequestCandidate,
-  type RatePlanAmounts,
-} from '../db/alpinebits-repo';
+import { lastRateNights, ratePlanAmounts, saveRatePlanAmounts, type RatePlanAmounts } from '../db/alpinebits-repo';
 import type { ApiKeyPrincipal, ApiKeyRole } from '../db/api-keys-repo';
-import { addBookingEvent, findGuest } from '../db/bookings-repo';
 import type { Db } from '../db/connection';
-import { acknowledgeReservation, reservationNights } from '../db/ledger-repo';
 import type { ChangeOrigin } from '../db/outbox-repo';
 import { findProperty, type StoredProperty } from '../db/properties-repo';
 import { FREE_ROOMS_ROOT, readFreeRooms } from '../mappers/alpinebits/free-rooms';
@@ -62,9 +50,7 @@ import {
   requestIdOf,
   roomsOf,
   type GuestRequestOut,
-  type GuestRequestStatus,
   type GuestRequestWarning,
-  type StayForRooms,
 } from '../mappers/alpinebits/guest-requests';
 import {
   ALPINEBITS_ACTIONS,
@@ -92,6 +78,20 @@ import { childElement, DEFAULT_MAX_BYTES, parseXml, type XmlElement } from '../m
 import { applyAriBatch, type AriResult } from './ari-service';
 import { applyChannelReservations } from './channel-reservation-service';
 import { OTA_ARI_ROLES, OTA_RESERVATION_ROLES, noticesOf, resolveHotel, translateCodes } from './ota-xml-service';
+import {
+  MAX_RESERVATIONS_PER_PULL,
+  PMS_PULL_ROLES,
+  acknowledgePulled,
+  checkHotelCodeLength,
+  pullPage,
+  pulledBookingOf,
+  recordPulled,
+  requireOwnHotel,
+  type PullConfirmation,
+  type PullRefusal,
+  type PullPage,
+  type PulledBooking,
+} from './pms-pull-service';
 
 /** Protocol versions this server speaks (the X-AlpineBits-ClientProtocolVersion values it accepts). */
 export const SUPPORTED_VERSIONS: readonly string[] = [ALPINEBITS_VERSION];
@@ -341,8 +341,8 @@ const ACTION_ROLES: Readonly<Record<string, readonly ApiKeyRole[]>> = {
   [ALPINEBITS_ACTIONS.inventory]: OTA_ARI_ROLES,
   [GUEST_REQUESTS_PUSH_ACTION]: OTA_RESERVATION_ROLES,
   // Pulled by the hotel's own system: what it is served and acknowledges is the hotel's view.
-  [ALPINEBITS_ACTIONS.guestRequestsRead]: OTA_ARI_ROLES,
-  [ALPINEBITS_ACTIONS.guestRequestsAck]: OTA_ARI_ROLES,
+  [ALPINEBITS_ACTIONS.guestRequestsRead]: PMS_PULL_ROLES,
+  [ALPINEBITS_ACTIONS.guestRequestsAck]: PMS_PULL_ROLES,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -959,23 +959,14 @@ function positiveOr(value: string | undefined, fallback: string): string {
 // GuestRequests pull (OTA_Read:GuestRequests, OTA_NotifReport:GuestRequests)
 
 /** How many requests one OTA_ResRetrieveRS carries at most; the rest waits for the next pull. */
-export const MAX_REQUESTS_PER_PULL = 100;
+export const MAX_REQUESTS_PER_PULL = MAX_RESERVATIONS_PER_PULL;
 
 /**
- * The property's bookings a PMS has not acknowledged yet, as an AlpineBits OTA_ResRetrieveRS. The
- * client is the API key (X-AlpineBits-ClientID is a software name that changes with upgrades, so
- * it would re-serve everything). What is served, per booking:
- *   - confirmed, never acknowledged by this key → Reserved;
- *   - confirmed, acknowledged but changed since (stays, nights, total, status) → Modify;
- *   - cancelled, after this key was served it at least once → Cancelled (a booking cancelled
- *     before any pull is never served: the PMS never knew it);
- *   - held (payment pending) and manual-recovery bookings are not bookings the hotel has yet.
+ * The property's bookings a PMS has not acknowledged yet, as an AlpineBits OTA_ResRetrieveRS: what
+ * is served and when is services/pms-pull-service.ts, shared with OTA_ReadRQ on /ota/v1.
  * SelectionCriteria Start re-reads: everything created or changed since then is served again,
- * acknowledged or not. Served requests are recorded, so that the acknowledgement confirms what was
- * served and a change in between is served again. At most MAX_REQUESTS_PER_PULL per answer, oldest
- * change first (AlpineBits has no paging; the PMS pulls again after acknowledging).
- * Room and rate codes are the PMS's: the mapping of the channel whose hotelCode the request names
- * (as for FreeRooms), else Tidewater's own. Guest data goes into the answer and nowhere else.
+ * acknowledged or not, besides what is waiting anyway. At most MAX_REQUESTS_PER_PULL per answer,
+ * oldest change first (AlpineBits has no paging; the PMS pulls again after acknowledging).
  */
 async function readGuestRequests(db: Db, xml: string, principal: ApiKeyPrincipal, action: string, maxBytes: number, options: AlpineBitsOptions): Promise<AlpineBitsAnswer> {
   const root = parseRequest(xml, READ_RQ, maxBytes);
@@ -994,27 +985,26 @@ async function readGuestRequests(db: Db, xml: string, principal: ApiKeyPrincipal
     const readRequest = message.hotelReadRequests[0];
     if (!readRequest) throw new XmlMessageError({ problem: 'missing-field', reason: 'ReadRequests/HotelReadRequest is required', element: root.name, line: root.line });
     const hotelCode = readRequest.hotelCode ?? principal.propertyCode;
-    if (hotelCode.length > 16) throw unknownHotel(hotelCode, container);
-    const hotel = await resolveHotel(db, hotelCode, container, principal);
-    if (hotel.stored.property.code !== principal.propertyCode) throw unknownHotel(hotelCode, container);
+    checkHotelCodeLength(hotelCode, container);
+    const hotel = requireOwnHotel(await resolveHotel(db, hotelCode, container, principal), hotelCode, container, principal);
     const start = readRequest.selection.find((s) => s.start !== undefined)?.start;
     const since = start !== undefined ? new Date(start) : undefined;
+    const reread = since !== undefined && !Number.isNaN(since.getTime());
 
-    const candidates = await guestRequestCandidates(db, {
-      apiKeyId: principal.id,
-      propertyId: hotel.stored.id,
-      ...(since && !Number.isNaN(since.getTime()) ? { since } : {}),
+    const page = await pullPage(db, {
+      principal,
+      stored: hotel.stored,
+      scopes: [{ kind: 'pending' }, ...(reread ? [{ kind: 'known' as const, windows: [{ on: 'changed' as const, from: since.toISOString() }] }] : [])],
+      reread: since !== undefined,
       limit: MAX_REQUESTS_PER_PULL,
     });
     const requests: GuestRequestOut[] = [];
-    const served: Array<{ reservationId: string; status: GuestRequestStatus; fingerprint: string }> = [];
+    const served: PullPage['items'] = [];
     const warnings: GuestRequestWarning[] = [];
-    for (const candidate of candidates) {
-      const status = servedStatusOf(candidate, since !== undefined);
-      if (status === undefined) continue;
+    for (const { candidate, status } of page.items) {
       try {
-        requests.push(await guestRequestOf(db, hotel.stored, hotel.channel, hotelCode, candidate, status));
-        served.push({ reservationId: candidate.id, status, fingerprint: candidate.fingerprint });
+        requests.push(guestRequestOf(await pulledBookingOf(db, hotel.stored, hotel.channel, candidate, status), hotelCode, hotel.stored.property.name));
+        served.push({ candidate, status });
       } catch (error) {
         if (!(error instanceof RangeError)) throw error;
         // Not recorded as served: it stays waiting, and the warning says what to fix (a code mapping).
@@ -1022,7 +1012,7 @@ async function readGuestRequests(db: Db, xml: string, principal: ApiKeyPrincipal
       }
     }
     const body = renderGuestRequestsRS({ requests, warnings: warnings.slice(0, MAX_WARNINGS) }, clock);
-    await recordServed(db, principal.id, served);
+    await recordPulled(db, principal, served);
     (options.logger ?? silentLogger).info(
       {
         property: principal.propertyCode,
@@ -1042,84 +1032,27 @@ async function readGuestRequests(db: Db, xml: string, principal: ApiKeyPrincipal
   }
 }
 
-/** What a candidate is served as, or undefined when this client has nothing to learn from it. */
-export function servedStatusOf(candidate: Pick<GuestRequestCandidate, 'status' | 'fingerprint' | 'servedStatus' | 'ackedStatus' | 'ackedFingerprint'>, reread: boolean): GuestRequestStatus | undefined {
-  const hadIt = candidate.ackedStatus === 'Reserved' || candidate.ackedStatus === 'Modify';
-  if (candidate.status === 'cancelled') {
-    if (candidate.servedStatus === null) return undefined;
-    return reread || candidate.ackedStatus !== 'Cancelled' ? 'Cancelled' : undefined;
-  }
-  if (candidate.status !== 'confirmed') return undefined;
-  if (!hadIt) return 'Reserved';
-  if (candidate.ackedFingerprint !== candidate.fingerprint) return 'Modify';
-  // Unchanged since acknowledged: only a re-read (SelectionCriteria Start) sends it again, whole.
-  return reread ? 'Reserved' : undefined;
-}
-
-interface StoredStay {
-  roomType: string;
-  ratePlan?: string;
-  checkIn: string;
-  checkOut: string;
-  rooms?: number;
-  adults?: number;
-  children?: number;
-}
-
-async function guestRequestOf(
-  db: Db,
-  stored: StoredProperty,
-  channel: ChannelConfig | undefined,
-  hotelCode: string,
-  booking: GuestRequestCandidate,
-  status: GuestRequestStatus,
-): Promise<GuestRequestOut> {
-  const base = { id: requestIdOf(booking.id), status, createdAt: booking.createdAt, hotelCode, hotelName: stored.property.name };
-  if (status === 'Cancelled') return { ...base, rooms: [] };
-  const code = (mapping: Record<string, string> | undefined, value: string) => mapping?.[value] ?? value;
-  const storedStays = Array.isArray(booking.stays) ? (booking.stays as StoredStay[]) : [];
-  const stays: StayForRooms[] = (storedStays.length > 0 ? storedStays : staysOfNights(await reservationNights(db, stored, booking.id))).map((s) => ({
-    roomType: code(channel?.roomTypes, s.roomType),
-    ...(s.ratePlan !== undefined ? { ratePlan: code(channel?.ratePlans, s.ratePlan) } : {}),
-    checkIn: s.checkIn,
-    checkOut: s.checkOut,
-    rooms: s.rooms ?? 1,
-    ...(s.adults !== undefined ? { adults: s.adults } : {}),
-    ...(s.children !== undefined ? { children: s.children } : {}),
-  }));
-  const currency = booking.currency ?? stored.property.currency;
-  const total = booking.totalAmount !== null && isKnownCurrency(currency) ? { amount: formatAmount(booking.totalAmount, currencyDecimals(currency)), currency } : undefined;
-  const guest = await findGuest(db, booking.id);
+/** A served booking as an AlpineBits request: one RoomStay per room, the total shared out over them. */
+function guestRequestOf(booking: PulledBooking, hotelCode: string, hotelName: string): GuestRequestOut {
+  const base = { id: requestIdOf(booking.id), status: booking.status, createdAt: booking.createdAt, hotelCode, hotelName };
+  if (booking.status === 'Cancelled') return { ...base, rooms: [] };
+  const guest = booking.guest;
   return {
     ...base,
-    ...(status === 'Modify' ? { lastModifiedAt: booking.updatedAt } : {}),
-    rooms: roomsOf(stays, total),
-    ...(guest && guest.erasedAt === null
+    ...(booking.status === 'Modify' ? { lastModifiedAt: booking.updatedAt } : {}),
+    rooms: roomsOf(booking.stays, booking.total),
+    ...(guest
       ? { guest: { ...(guest.firstName ? { firstName: guest.firstName } : {}), ...(guest.lastName ? { lastName: guest.lastName } : {}), ...(guest.email ? { email: guest.email } : {}), ...(guest.phone ? { phone: guest.phone } : {}) } }
       : {}),
-    origin: { source: booking.source, ...(booking.externalRef !== null ? { reference: booking.externalRef } : {}) },
+    origin: { source: booking.source, ...(booking.externalRef !== undefined ? { reference: booking.externalRef } : {}) },
   };
-}
-
-/** One stay per room type and run of consecutive nights with the same rooms, for bookings stored without stays. */
-function staysOfNights(nights: readonly StayNight[]): StoredStay[] {
-  const out: StoredStay[] = [];
-  for (const n of [...nights].sort((a, b) => (a.roomType + a.date < b.roomType + b.date ? -1 : 1))) {
-    const last = out[out.length - 1];
-    if (last && last.roomType === n.roomType && last.checkOut === n.date && last.rooms === n.rooms) last.checkOut = addDays(n.date, 1);
-    else out.push({ roomType: n.roomType, checkIn: n.date, checkOut: addDays(n.date, 1), rooms: n.rooms });
-  }
-  return out;
 }
 
 /**
  * The PMS's OTA_NotifReportRQ: every request it names in HotelReservations is concluded for this
- * key (its acknowledgement confirms what was served last), and each one refused in Warnings
- * (RecordID) is concluded too, since AlpineBits gives a refusal no retry: it is kept as a
- * booking event instead, and the booking never counts as in the PMS. An acknowledged booking (not
- * a cancellation) is also "in the hotel's PMS" for the in-flight rule (reservations.pms_acked_at).
- * Repeating an acknowledgement changes nothing. Ids never served to this key are answered with a
- * Warning naming them, so a PMS acknowledging the wrong ids finds out.
+ * key, and each one refused in Warnings (RecordID) is concluded too (see acknowledgePulled). Ids
+ * never served to this key are answered with a Warning naming them, so a PMS acknowledging the
+ * wrong ids finds out.
  */
 async function acknowledgeGuestRequests(db: Db, xml: string, principal: ApiKeyPrincipal, action: string, maxBytes: number, options: AlpineBitsOptions): Promise<AlpineBitsAnswer> {
   const root = parseRequest(xml, NOTIF_REPORT_RQ, maxBytes);
@@ -1139,50 +1072,32 @@ async function acknowledgeGuestRequests(db: Db, xml: string, principal: ApiKeyPr
     const warnings: AlpineBitsWarning[] = [];
     const idOf = (requestId: string | undefined): string | undefined => (requestId !== undefined ? bookingIdOf(requestId) : undefined);
 
-    const confirmed = new Map<string, string>();
+    const confirmed = new Map<string, PullConfirmation>();
     for (const ack of message.confirmed) {
       const bookingId = idOf(ack.channelReservationId);
       if (bookingId === undefined) {
         warnings.push({ type: '3', ...(ack.channelReservationId !== undefined ? { recordId: ack.channelReservationId } : {}), text: `${ack.channelReservationId ?? 'a reservation without UniqueID'} is not a request Tidewater sends; ignored` });
       } else {
-        confirmed.set(bookingId, ack.channelReservationId as string);
+        confirmed.set(bookingId, { label: ack.channelReservationId as string });
       }
     }
-    const refusals = new Map<string, { requestId: string; reason: string }>();
+    const refused = new Map<string, PullRefusal>();
     for (const notice of message.notices) {
       const bookingId = idOf(notice.recordId);
       if (bookingId === undefined) {
         warnings.push({ type: '3', ...(notice.recordId !== undefined ? { recordId: notice.recordId } : {}), text: `a refusal of ${notice.recordId ?? 'no RecordID'} does not name a request Tidewater sends; ignored` });
         continue;
       }
-      // Acknowledged and refused at once: the refusal is the more careful reading.
-      confirmed.delete(bookingId);
-      refusals.set(bookingId, { requestId: notice.recordId as string, reason: [notice.code, notice.text ?? notice.shortText].filter((p) => p !== undefined && p !== '').join(': ').slice(0, 500) });
+      refused.set(bookingId, { label: notice.recordId as string, reason: [notice.code, notice.text ?? notice.shortText].filter((p) => p !== undefined && p !== '').join(': ').slice(0, 500) });
     }
 
-    const named = [...confirmed.keys(), ...refusals.keys()];
-    const known = await servedReservations(db, principal.id, stored.id, named);
-    for (const bookingId of named.filter((id) => !known.has(id))) {
-      const requestId = confirmed.get(bookingId) ?? refusals.get(bookingId)?.requestId ?? bookingId;
-      warnings.push({ type: '3', recordId: requestId, text: `${requestId} was never sent to these credentials; ignored` });
-    }
-    const acknowledged = await db.transaction(async (trx) => {
-      const done = await acknowledgeServed(trx, principal.id, [...confirmed.keys()].filter((id) => known.has(id)), null);
-      for (const row of done) {
-        if (row.status !== 'Cancelled') await acknowledgeReservation(trx, stored, row.reservationId);
-        await addBookingEvent(trx, row.reservationId, 'pms-acknowledged', null, { via: 'alpinebits', apiKeyId: principal.id, status: row.status });
-      }
-      let refused = 0;
-      for (const [bookingId, refusal] of refusals) {
-        if (!known.has(bookingId)) continue;
-        const rows = await acknowledgeServed(trx, principal.id, [bookingId], refusal.reason === '' ? 'refused' : refusal.reason);
-        for (const row of rows) await addBookingEvent(trx, row.reservationId, 'pms-refused', null, { via: 'alpinebits', apiKeyId: principal.id, status: row.status, reason: refusal.reason });
-        refused += rows.length;
-      }
-      return { acknowledged: done.length, refused };
-    });
+    const result = await acknowledgePulled(db, { principal, stored, via: 'alpinebits', confirmed, refused });
+    for (const requestId of result.neverServed) warnings.push({ type: '3', recordId: requestId, text: `${requestId} was never sent to these credentials; ignored` });
     // Counts and key only: the client's refusal texts may quote the guest, so they stay in booking_events.
-    (options.logger ?? silentLogger).info({ property: principal.propertyCode, apiKeyId: principal.id, ...acknowledged, ignored: warnings.length }, 'AlpineBits GuestRequests acknowledged');
+    (options.logger ?? silentLogger).info(
+      { property: principal.propertyCode, apiKeyId: principal.id, acknowledged: result.acknowledged, refused: result.refused, ignored: warnings.length },
+      'AlpineBits GuestRequests acknowledged',
+    );
     return answer([], warnings);
   } catch (error) {
     if (error instanceof XmlMessageError && TRANSPORT_PROBLEMS.has(error.problem)) throw new AlpineBitsTransportError(400, error.message);
