@@ -61,7 +61,28 @@ export interface ChannelConnector {
   readSoldCounts?(context: ChannelContext, range: { from: IsoDate; to: IsoDate }): Promise<PmsSoldCount[]>;
   /** Delivers a booking (new, modified or cancelled) to a PMS; resolves with the PMS's own reference = its acknowledgement. */
   deliverReservation?(context: ChannelContext, booking: ReservationDelivery): Promise<{ pmsReference: string }>;
+  /**
+   * Descriptive content the channel must hold before its ARI makes sense (AlpineBits: the room
+   * categories). The sync worker sends it before ARI whenever its fingerprint differs from the one
+   * the channel last settled, so it goes out on a channel's first sync and after each change.
+   */
+  readonly content?: ChannelContentSync;
 }
+
+export interface ChannelContentSync {
+  /** Identifies what `push` would send now (no I/O): an equal fingerprint means nothing to send. */
+  fingerprint(context: ChannelContext): string;
+  /** Sends the content. Throws ChannelRejectedError (permanent) or TransientChannelError (retry). */
+  push(context: ChannelContext): Promise<ContentPushResult>;
+}
+
+export type ContentPushResult =
+  | { status: 'accepted'; messages: number; warnings: string[] }
+  /**
+   * Not sent, and sending again would not change that (the server does not take this content, or
+   * there is nothing a channel could hold): said once, not retried until the content changes.
+   */
+  | { status: 'skipped'; reason: string };
 
 /** A booking as a PMS receives it: the PMS's room and rate codes, personal data only where needed. */
 export interface ReservationDelivery {

@@ -1,9 +1,10 @@
 import type { ChannelView } from '../../core/channel-view';
 import type { ChannelConfig, Property } from '../../core/property';
-import { createAlpineBitsChannel, SAMPLE_SERVER_HANDSHAKE, type AlpineBitsChannelOptions } from '../../fixtures/channels/alpinebits-channel';
-import { listen, type SampleChannel } from '../../fixtures/channels/sample-channel';
-import { ChannelRejectedError } from '../types';
-import { alpineBitsConnector, forgetAlpineBitsHandshakes } from './alpinebits-connector';
+import { createAlpineBitsChannel, SAMPLE_SERVER_HANDSHAKE, type AlpineBitsChannelOptions, type AlpineBitsSampleChannel } from '../../fixtures/channels/alpinebits-channel';
+import { listen } from '../../fixtures/channels/sample-channel';
+import { ALPINEBITS_ACTIONS } from '../../mappers/alpinebits/handshake';
+import { ChannelRejectedError, type ChannelContentSync, type ChannelContext, type PushResult } from '../types';
+import { alpineBitsConnector, forgetAlpineBitsHandshakes, inventoryOf } from './alpinebits-connector';
 
 const property: Property = {
   code: 'ALP01',
@@ -32,7 +33,7 @@ const rate = (roomType: string, date: string, over: Partial<ChannelView['rates']
 });
 
 describe('alpinebits connector against the sample AlpineBits server', () => {
-  let sample: SampleChannel;
+  let sample: AlpineBitsSampleChannel;
   let url: string;
   let close: () => Promise<void>;
   const start = async (options: Partial<AlpineBitsChannelOptions> = {}) => {
@@ -140,5 +141,109 @@ describe('alpinebits connector against the sample AlpineBits server', () => {
     const push = alpineBitsConnector.pushAri({ property, channel: channel({ roomTypes: { DBL: 'DOUBLE-DELUXE' } }) }, { inventory: [{ roomType: 'DBL', date: '2027-03-01', available: 1 }], rates: [] });
     await expect(push).rejects.toThrow(/cannot be expressed in AlpineBits: .*1 to 8 characters/);
     expect(sample.stats.requests).toBe(0);
+  });
+
+  describe('room categories (Inventory/Basic) through `content`', () => {
+    const content = alpineBitsConnector.content as ChannelContentSync;
+    /**
+     * What the sync worker does with `content` (queues/channel-content.ts), minus the database:
+     * push when the fingerprint differs from the one last settled, then the ARI.
+     */
+    const sync = async (context: ChannelContext, settled: { fingerprint: string | null }, changes: ChannelView): Promise<PushResult> => {
+      const fingerprint = content.fingerprint(context);
+      const warnings: string[] = [];
+      if (fingerprint !== settled.fingerprint) {
+        const result = await content.push(context);
+        if (result.status === 'accepted') warnings.push(...result.warnings);
+        settled.fingerprint = fingerprint;
+      }
+      const ari = await alpineBitsConnector.pushAri(context, changes);
+      return { messages: ari.messages, warnings: [...warnings, ...ari.warnings] };
+    };
+    const changes: ChannelView = { inventory: [{ roomType: 'DBL', date: '2027-03-01', available: 4 }], rates: [rate('DBL', '2027-03-01')] };
+
+    it('the first sync sends Inventory before FreeRooms and RatePlans; the next does not; a room type change does again', async () => {
+      await start();
+      const settled = { fingerprint: null as string | null };
+      await sync({ property, channel: channel() }, settled, changes);
+      expect(sample.actions).toEqual([ALPINEBITS_ACTIONS.handshake, ALPINEBITS_ACTIONS.inventory, ALPINEBITS_ACTIONS.freeRooms, ALPINEBITS_ACTIONS.ratePlans]);
+      // In the server's codes, the property's physical rooms and occupancy, the names as sent.
+      expect(sample.inventory).toEqual({
+        hotelCode: '123',
+        messages: 1,
+        categories: [
+          { code: 'DOUBLE', name: 'Double', minOccupancy: 1, maxOccupancy: 2, standardOccupancy: 2, rooms: 10 },
+          { code: 'FAMILY', name: 'Family', minOccupancy: 1, maxOccupancy: 4, standardOccupancy: 4, rooms: 4 },
+        ],
+      });
+
+      await sync({ property, channel: channel() }, settled, { inventory: [{ roomType: 'DBL', date: '2027-03-02', available: 3 }], rates: [] });
+      expect(sample.inventory.messages).toBe(1);
+      expect(sample.actions.slice(4)).toEqual([ALPINEBITS_ACTIONS.freeRooms]);
+
+      const renovated: Property = { ...property, roomTypes: property.roomTypes.map((r) => (r.code === 'FAM' ? { ...r, name: 'Family suite', rooms: 5 } : r)) };
+      await sync({ property: renovated, channel: channel() }, settled, { inventory: [{ roomType: 'FAM', date: '2027-03-02', available: 5 }], rates: [] });
+      expect(sample.actions.slice(5)).toEqual([ALPINEBITS_ACTIONS.inventory, ALPINEBITS_ACTIONS.freeRooms]);
+      expect(sample.inventory.messages).toBe(2);
+      expect(sample.inventory.categories.find((c) => c.code === 'FAMILY')).toMatchObject({ name: 'Family suite', rooms: 5 });
+    });
+
+    it('fingerprints what the channel would hold: mapping, room types, endpoint; not the buffer, rates or unmapped room types', async () => {
+      await start();
+      const base = content.fingerprint({ property, channel: channel() });
+      const withSuite: Property = { ...property, roomTypes: [...property.roomTypes, { code: 'STE', name: 'Suite', rooms: 2, maxOccupancy: 3 }] };
+      // Unchanged: an unmapped room type, the buffer, the rate plans, the document order.
+      expect(content.fingerprint({ property: withSuite, channel: channel() })).toBe(base);
+      expect(content.fingerprint({ property, channel: channel({ buffer: { rooms: 3 } }) })).toBe(base);
+      expect(content.fingerprint({ property: { ...property, roomTypes: [...property.roomTypes].reverse() }, channel: channel() })).toBe(base);
+      expect(content.fingerprint({ property, channel: channel({ roomTypes: { FAM: 'FAMILY', DBL: 'DOUBLE' } }) })).toBe(base);
+      // Changed: the mapping, a room count, an occupancy, a name, the server.
+      for (const other of [
+        content.fingerprint({ property: withSuite, channel: channel({ roomTypes: { DBL: 'DOUBLE', FAM: 'FAMILY', STE: 'SUITE' } }) }),
+        content.fingerprint({ property, channel: channel({ roomTypes: { DBL: 'DZ', FAM: 'FAMILY' } }) }),
+        content.fingerprint({ property: { ...property, roomTypes: property.roomTypes.map((r) => ({ ...r, rooms: r.rooms + 1 })) }, channel: channel() }),
+        content.fingerprint({ property: { ...property, roomTypes: property.roomTypes.map((r) => ({ ...r, maxOccupancy: r.maxOccupancy + 1 })) }, channel: channel() }),
+        content.fingerprint({ property: { ...property, roomTypes: property.roomTypes.map((r) => ({ ...r, name: `${r.name}!` })) }, channel: channel() }),
+        content.fingerprint({ property, channel: channel({ endpoint: 'http://127.0.0.1:1/alpinebits' }) }),
+      ]) {
+        expect(other).not.toBe(base);
+      }
+      // Unmapped room types are never sent.
+      expect(inventoryOf(withSuite, channel()).categories.map((c) => c.code)).toEqual(['DOUBLE', 'FAMILY']);
+    });
+
+    it('skips a server that does not take Inventory, sends no rooms to one without use_rooms', async () => {
+      const without = (supports?: string[]) => ({
+        versions: [{ version: '2024-10', actions: SAMPLE_SERVER_HANDSHAKE.versions[0]!.actions.filter((a) => a.action !== 'action_OTA_HotelDescriptiveContentNotif_Inventory').concat(supports ? [{ action: 'action_OTA_HotelDescriptiveContentNotif_Inventory', supports }] : []) }],
+      });
+      await start({ handshake: without() });
+      const skipped = await content.push({ property, channel: channel() });
+      expect(skipped).toEqual({ status: 'skipped', reason: expect.stringMatching(/does not accept OTA_HotelDescriptiveContentNotif:Inventory/) });
+      expect(sample.actions).toEqual([ALPINEBITS_ACTIONS.handshake]);
+      await close();
+
+      await start({ handshake: without([]) });
+      const categoriesOnly = await content.push({ property, channel: channel() });
+      expect(categoriesOnly).toEqual({ status: 'accepted', messages: 1, warnings: [expect.stringMatching(/room counts not sent.*use_rooms/)] });
+      expect(sample.inventory.categories.map((c) => [c.code, c.rooms])).toEqual([
+        ['DOUBLE', 0],
+        ['FAMILY', 0],
+      ]);
+    });
+
+    it('never sends an empty Inventory (it deletes every category), and refuses what AlpineBits cannot carry without a request', async () => {
+      await start();
+      expect(await content.push({ property, channel: channel({ roomTypes: {} }) })).toEqual({ status: 'skipped', reason: expect.stringMatching(/no room type is mapped/) });
+      expect(await content.push({ property, channel: channel({ settings: { inventory: false } }) })).toMatchObject({ status: 'skipped' });
+      await expect(content.push({ property, channel: channel({ roomTypes: { DBL: 'DOUBLE', FAM: 'DOUBLE' } }) })).rejects.toThrow(/category DOUBLE is listed twice/);
+      await expect(content.push({ property, channel: channel({ roomTypes: { DBL: 'DOUBLE-DELUXE' } }) })).rejects.toThrow(ChannelRejectedError);
+      expect(sample.stats.requests).toBe(0);
+      // The server's Warnings come back (a category it does not sell is stored, not an error).
+      expect(await content.push({ property, channel: channel({ roomTypes: { DBL: 'DOUBLE', FAM: 'LOFT' } }) })).toEqual({
+        status: 'accepted',
+        messages: 1,
+        warnings: ['type 11 room category LOFT stored, but not sold here'],
+      });
+    });
   });
 });

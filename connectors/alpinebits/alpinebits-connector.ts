@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AxiosResponse } from 'axios';
 import type { ChannelView } from '../../core/channel-view';
 import type { ChannelConfig, Property } from '../../core/property';
@@ -15,18 +16,23 @@ import {
   renderPingRequest,
   type HandshakeData,
 } from '../../mappers/alpinebits/handshake';
+import { INVENTORY_CAPABILITIES, renderInventory, type InventoryInput } from '../../mappers/alpinebits/inventory';
 import { renderRatePlans, type BookingRuleInput, type RateInput } from '../../mappers/alpinebits/rate-plans';
 import { toScaled } from '../../core/money';
 import { toChannelRuns } from '../shared/ari-runs';
 import { deliveryOptions, sendWithRetry } from '../http-delivery';
-import { ChannelRejectedError, type ChannelCapabilities, type ChannelConnector, type ChannelContext, type PushResult } from '../types';
+import { ChannelRejectedError, type ChannelCapabilities, type ChannelConnector, type ChannelContext, type ContentPushResult, type PushResult } from '../types';
 
 /** Nights × room categories per request; AlpineBits servers are small hotel systems. */
 const DEFAULT_MAX_CELLS = 1000;
 /** How long a handshake result is trusted before it is asked again (a server may be upgraded). */
 const HANDSHAKE_TTL_MS = 10 * 60_000;
 
-/** What Tidewater offers in the handshake: the two push actions and the capabilities its messages use. */
+/**
+ * What Tidewater offers in the handshake: the three push actions and the capabilities its messages
+ * use. Inventory with use_rooms (physical rooms carry the room count), not occupancy_children:
+ * Tidewater has no child occupancy to send.
+ */
 export const CLIENT_HANDSHAKE: HandshakeData = {
   versions: [
     {
@@ -38,10 +44,14 @@ export const CLIENT_HANDSHAKE: HandshakeData = {
           action: HANDSHAKE_ACTIONS.ratePlans,
           supports: [HANDSHAKE_CAPABILITIES.ratePlansOverlay, HANDSHAKE_CAPABILITIES.ratePlansRoomTypeBookingRule, HANDSHAKE_CAPABILITIES.ratePlansArrivalDow],
         },
+        { action: HANDSHAKE_ACTIONS.inventory, supports: [INVENTORY_CAPABILITIES.useRooms] },
       ],
     },
   ],
 };
+
+/** Bumped when the Inventory message changes shape, so every channel is sent it again. */
+const INVENTORY_RENDERING = 1;
 
 interface OutgoingMessage {
   action: string;
@@ -64,6 +74,11 @@ const handshakes = new Map<string, { at: number; data: Promise<HandshakeData> }>
  * An `ERROR:` answer, an RS with Errors or a 4xx is a refusal (dead-lettered); Warnings are returned.
  * What AlpineBits cannot carry (closed to departure, a price of 0) is not sent and is reported
  * as a warning; see mappers/alpinebits/rate-plans.ts.
+ *
+ * The room categories go as Inventory/Basic (OTA_HotelDescriptiveContentNotif:Inventory) through
+ * `content`: the sync worker sends them before ARI on the channel's first sync and whenever the
+ * mapped room types change. A server whose handshake lacks the action is skipped (its categories
+ * are kept in its own extranet); `settings.inventory: false` skips it too.
  */
 export const alpineBitsConnector: ChannelConnector = {
   type: 'alpinebits',
@@ -100,7 +115,68 @@ export const alpineBitsConnector: ChannelConnector = {
     for (const message of messages) warnings.push(...(await post(context, message.action, message.xml)));
     return { messages: messages.length, warnings };
   },
+
+  content: {
+    fingerprint(context: ChannelContext): string {
+      // The endpoint counts: another server does not hold what the last one was sent.
+      const identity = { rendering: INVENTORY_RENDERING, endpoint: context.channel.endpoint ?? '', inventory: inventoryOf(context.property, context.channel) };
+      return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+    },
+
+    async push(context: ChannelContext): Promise<ContentPushResult> {
+      const { channel } = context;
+      if (channel.settings?.inventory === false) return { status: 'skipped', reason: 'settings.inventory is false: room categories are not sent' };
+      const inventory = inventoryOf(context.property, channel);
+      // An empty Inventory is AlpineBits' "delete every category": never send it for want of a mapping.
+      if (inventory.categories.length === 0) return { status: 'skipped', reason: 'no room type is mapped: an empty Inventory would delete every category on the server' };
+      const render = (input: InventoryInput) => {
+        try {
+          return renderInventory(input);
+        } catch (error) {
+          if (error instanceof RangeError) throw new ChannelRejectedError(`room categories cannot be expressed in AlpineBits: ${error.message}`);
+          throw error;
+        }
+      };
+      // Rendered before the handshake, so that what can never be sent costs no request.
+      let xml = render(inventory);
+      const warnings: string[] = [];
+      if (channel.settings?.handshake !== false) {
+        const agreed = await handshake(context);
+        if (missingCapabilities(agreed, ALPINEBITS_VERSION, HANDSHAKE_ACTIONS.inventory, []).length > 0) {
+          return { status: 'skipped', reason: `the AlpineBits server does not accept ${ALPINEBITS_ACTIONS.inventory} (not in its handshake): room categories are left to its own configuration` };
+        }
+        const withRooms = inventory.categories.some((c) => c.rooms > 0);
+        if (withRooms && missingCapabilities(agreed, ALPINEBITS_VERSION, HANDSHAKE_ACTIONS.inventory, [INVENTORY_CAPABILITIES.useRooms]).length > 0) {
+          // Such a server refuses physical rooms; the categories alone are still worth having.
+          xml = render({ ...inventory, physicalRooms: false });
+          warnings.push(`room counts not sent: the server does not accept physical rooms (${INVENTORY_CAPABILITIES.useRooms} not in its handshake)`);
+        }
+      }
+      warnings.push(...(await post(context, ALPINEBITS_ACTIONS.inventory, xml)));
+      return { status: 'accepted', messages: 1, warnings };
+    },
+  },
 };
+
+/**
+ * The channel's room categories in its own codes: the mapped room types only (an unmapped one is
+ * never sent), sorted by code so that the fingerprint does not depend on document order.
+ *
+ * Rooms are the property's physical count, not reduced by the channel's buffer: Inventory lists
+ * physical rooms (each one a GuestRoom with a RoomID), while the buffer is availability withheld
+ * from this channel and already goes out through FreeRooms. Sending fewer rooms would describe a
+ * smaller hotel and tie a buffer change to a resend of the whole inventory.
+ */
+export function inventoryOf(property: Property, channel: ChannelConfig): InventoryInput {
+  const language = typeof channel.settings?.language === 'string' ? channel.settings.language : undefined;
+  const categories = Object.entries(channel.roomTypes)
+    .flatMap(([tidewater, code]) => {
+      const roomType = property.roomTypes.find((r) => r.code === tidewater);
+      return roomType ? [{ code, name: roomType.name, rooms: roomType.rooms, maxOccupancy: roomType.maxOccupancy }] : [];
+    })
+    .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  return { hotelCode: channel.hotelCode ?? property.code, hotelName: property.name, ...(language !== undefined ? { language } : {}), categories };
+}
 
 /** The FreeRooms and RatePlans requests for a set of changed cells, plus what could not be sent. */
 export function renderAlpineBitsMessages(property: Property, channel: ChannelConfig, changes: ChannelView): { messages: OutgoingMessage[]; warnings: string[] } {
