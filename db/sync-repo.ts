@@ -272,6 +272,16 @@ export async function findChannelRow(db: DbHandle, channelId: number): Promise<C
   return db('channels').where({ id: channelId }).first<ChannelRow | undefined>('id', 'property_id', 'code', 'type', 'critical', 'consecutive_failures', 'next_attempt_at', 'last_success_at');
 }
 
+/** The fingerprint of the descriptive content (room categories) the channel last settled, if any. */
+export async function readContentFingerprint(db: DbHandle, channelId: number): Promise<string | null> {
+  const row = await db('channels').where({ id: channelId }).first<{ content_fingerprint: string | null } | undefined>('content_fingerprint');
+  return row?.content_fingerprint ?? null;
+}
+
+export async function saveContentFingerprint(db: DbHandle, channelId: number, fingerprint: string): Promise<void> {
+  await db('channels').where({ id: channelId }).update({ content_fingerprint: fingerprint });
+}
+
 export async function recordChannelSuccess(db: DbHandle, channelId: number): Promise<void> {
   await db('channels')
     .where({ id: channelId })
