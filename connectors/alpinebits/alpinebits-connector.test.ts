@@ -188,7 +188,7 @@ describe('alpinebits connector against the sample AlpineBits server', () => {
       expect(sample.inventory.categories.find((c) => c.code === 'FAMILY')).toMatchObject({ name: 'Family suite', rooms: 5 });
     });
 
-    it('fingerprints what the channel would hold: mapping, room types, endpoint; not the buffer, rates or unmapped room types', async () => {
+    it('fingerprints what the channel would hold: mapping, room types, endpoint, on/off; not the buffer or unmapped room types', async () => {
       await start();
       const base = content.fingerprint({ property, channel: channel() });
       const withSuite: Property = { ...property, roomTypes: [...property.roomTypes, { code: 'STE', name: 'Suite', rooms: 2, maxOccupancy: 3 }] };
@@ -205,6 +205,7 @@ describe('alpinebits connector against the sample AlpineBits server', () => {
         content.fingerprint({ property: { ...property, roomTypes: property.roomTypes.map((r) => ({ ...r, maxOccupancy: r.maxOccupancy + 1 })) }, channel: channel() }),
         content.fingerprint({ property: { ...property, roomTypes: property.roomTypes.map((r) => ({ ...r, name: `${r.name}!` })) }, channel: channel() }),
         content.fingerprint({ property, channel: channel({ endpoint: 'http://127.0.0.1:1/alpinebits' }) }),
+        content.fingerprint({ property, channel: channel({ settings: { inventory: false } }) }),
       ]) {
         expect(other).not.toBe(base);
       }

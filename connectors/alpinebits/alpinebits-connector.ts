@@ -118,8 +118,10 @@ export const alpineBitsConnector: ChannelConnector = {
 
   content: {
     fingerprint(context: ChannelContext): string {
-      // The endpoint counts: another server does not hold what the last one was sent.
-      const identity = { rendering: INVENTORY_RENDERING, endpoint: context.channel.endpoint ?? '', inventory: inventoryOf(context.property, context.channel) };
+      // The endpoint counts: another server does not hold what the last one was sent. So does the
+      // switch: a channel turned back on must be sent what was skipped while it was off.
+      const { channel } = context;
+      const identity = { rendering: INVENTORY_RENDERING, endpoint: channel.endpoint ?? '', enabled: channel.settings?.inventory !== false, inventory: inventoryOf(context.property, channel) };
       return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
     },
 
