@@ -8,16 +8,44 @@
  * `applyAriBatch`: the JSON API's validation, transaction, outbox row and idempotency. Nothing before
  * `applyAriBatch` writes, and `applyAriBatch` writes all or nothing, so an `Errors` answer always
  * means the ledger is untouched.
+ *
+ * OTA_HotelResNotifRQ applies each reservation on its own (see handleResNotif). OTA_ReadRQ and
+ * OTA_NotifReportRQ are the PMS's pull loop (see handleReadRQ, handleNotifReport): they write only
+ * what was served and acknowledged, after everything was read and checked.
  */
 import { createHash } from 'node:crypto';
 import type { AriUpdate } from '../core/ari';
+import { isIsoDate } from '../core/dates';
 import { AuthenticationError, TidewaterError } from '../core/errors';
 import { findRatePlan, findRoomType, type ChannelConfig, type Property } from '../core/property';
+import type { ChannelReservation, ChannelRoomStay, ReservationGuest, ReservationReference } from '../core/reservation-message';
 import type { ApiKeyPrincipal, ApiKeyRole } from '../db/api-keys-repo';
 import { silentLogger, type Logger } from '../config/logger';
-import { ackFor, HOTEL_RES_NOTIF_RQ, readHotelResNotif, rejectionNotice, renderHotelResNotifRS } from '../mappers/opentravel/hotel-res-notif';
+import { ackFor, HOTEL_RES_NOTIF_RQ, hotelReservationNode, readHotelResNotif, rejectionNotice, renderHotelResNotifRS } from '../mappers/opentravel/hotel-res-notif';
+import { NOTIF_REPORT_RQ, NOTIF_REPORT_RS, readNotifReportRQ, renderNotifReportRS } from '../mappers/opentravel/notif-report';
+import { READ_RQ, readReadRQ, type ReadSelection, type SelectionDateType, type SelectionType } from '../mappers/opentravel/read-rq';
+import { RES_RETRIEVE_RS, renderResRetrieveRS } from '../mappers/opentravel/res-retrieve-rs';
+import { bookingIdOf, requestIdOf } from '../mappers/alpinebits/guest-requests';
 import type { AcknowledgementNotice } from '../mappers/opentravel/common';
 import { applyChannelReservations } from './channel-reservation-service';
+import {
+  DIRECT_SOURCE,
+  MAX_RESERVATIONS_PER_PULL,
+  PMS_PULL_ROLES,
+  acknowledgePulled,
+  checkHotelCodeLength,
+  pullPage,
+  pulledBookingOf,
+  recordPulled,
+  requireOwnHotel,
+  type PullConfirmation,
+  type PullCursor,
+  type PullPage,
+  type PullRefusal,
+  type PullScope,
+  type PullWindow,
+  type PulledBooking,
+} from './pms-pull-service';
 import type { Db } from '../db/connection';
 import { findProperty, type StoredProperty } from '../db/properties-repo';
 import { OTA_NAMESPACE, readHeader, type OtaHeader } from '../mappers/opentravel/common';
@@ -38,8 +66,6 @@ export const OTA_IDEMPOTENCY_SOURCE = 'ota-xml';
 /** Channel types whose `hotelCode` is how a partner pushing to Tidewater names the property. */
 export const HOTEL_CODE_CHANNEL_TYPES = ['pms', 'ota-xml'] as const;
 
-const NOT_YET = new Set(['OTA_ReadRQ', 'OTA_NotifReportRQ']);
-
 /**
  * The RS for each RQ a partner may send. Roots we do not process still get their own RS (with
  * Errors), since partners match answers by root; only roots absent here get the fallback.
@@ -49,8 +75,8 @@ const RESPONSE_ROOTS: Readonly<Record<string, string>> = {
   [HOTEL_INV_COUNT_NOTIF_RQ]: 'OTA_HotelInvCountNotifRS',
   [HOTEL_RATE_AMOUNT_NOTIF_RQ]: 'OTA_HotelRateAmountNotifRS',
   OTA_HotelResNotifRQ: 'OTA_HotelResNotifRS',
-  OTA_ReadRQ: 'OTA_ResRetrieveRS',
-  OTA_NotifReportRQ: 'OTA_NotifReportRS',
+  [READ_RQ]: RES_RETRIEVE_RS,
+  [NOTIF_REPORT_RQ]: NOTIF_REPORT_RS,
   OTA_HotelRatePlanNotifRQ: 'OTA_HotelRatePlanNotifRS',
   OTA_HotelInvNotifRQ: 'OTA_HotelInvNotifRS',
   OTA_HotelBookingRuleNotifRQ: 'OTA_HotelBookingRuleNotifRS',
@@ -138,19 +164,16 @@ export async function handleOtaXml(db: Db, body: string | Uint8Array, caller: Ot
       propertyCode = answer.propertyCode;
       return { ...answer, ...(propertyCode !== undefined ? { propertyCode } : {}) };
     }
-    const message = readMessage(root);
-    if (root.namespace !== OTA_NAMESPACE) {
-      // Tolerated: several PMSs send the OpenTravel elements without xmlns (or with a dated one),
-      // and the message means the same. Said back as a warning so the integrator can fix it.
-      warnings.push({
-        type: ADVISORY,
-        tag: root.name,
-        text:
-          root.namespace === undefined
-            ? `${root.name} has no namespace; read as OpenTravel (xmlns="${OTA_NAMESPACE}")`
-            : `${root.name} is in namespace ${root.namespace}; read as OpenTravel (${OTA_NAMESPACE})`,
-      });
+    if (root.name === READ_RQ || root.name === NOTIF_REPORT_RQ) {
+      // The pull serves the key's own hotel only: known before the message is read.
+      caller.authorize(caller.principal.propertyCode, PMS_PULL_ROLES);
+      propertyCode = caller.principal.propertyCode;
+      warnings.push(...namespaceNotices(root));
+      const pull = { db, root, principal: caller.principal, header, warnings, options };
+      return root.name === READ_RQ ? await handleReadRQ(pull) : await handleNotifReport(pull);
     }
+    const message = readMessage(root);
+    warnings.push(...namespaceNotices(root));
     warnings.push(...message.warnings.map(warningNotice));
 
     const hotel = await resolveHotel(db, message.hotelCode, message.container, caller.principal);
@@ -213,17 +236,31 @@ function readMessage(root: XmlElement): ReadMessage {
       return { hotelCode: m.hotelCode, container: childElement(root, 'RateAmountMessages') as XmlElement, updates: m.updates, rates: m.rates, warnings: m.warnings };
     }
     default:
-      if (NOT_YET.has(root.name)) {
-        // Reservations come with the bookings work; until then a clear, retry-later answer.
-        throw new XmlMessageError({ problem: 'unsupported-message', reason: `${root.name} is not supported yet`, element: root.name, line: root.line, otaType: '3', otaCode: '450' });
-      }
       throw new XmlMessageError({
         problem: 'unsupported-message',
-        reason: `${root.name} is not accepted at /ota/v1; send ${HOTEL_AVAIL_NOTIF_RQ}, ${HOTEL_INV_COUNT_NOTIF_RQ} or ${HOTEL_RATE_AMOUNT_NOTIF_RQ}`,
+        reason: `${root.name} is not accepted at /ota/v1; send ${HOTEL_AVAIL_NOTIF_RQ}, ${HOTEL_INV_COUNT_NOTIF_RQ}, ${HOTEL_RATE_AMOUNT_NOTIF_RQ}, ${HOTEL_RES_NOTIF_RQ}, ${READ_RQ} or ${NOTIF_REPORT_RQ}`,
         element: root.name,
         line: root.line,
       });
   }
+}
+
+/**
+ * Tolerated: several PMSs send the OpenTravel elements without xmlns (or with a dated one), and the
+ * message means the same. Said back as a warning so the integrator can fix it.
+ */
+function namespaceNotices(root: XmlElement): OtaNotice[] {
+  if (root.namespace === OTA_NAMESPACE) return [];
+  return [
+    {
+      type: ADVISORY,
+      tag: root.name,
+      text:
+        root.namespace === undefined
+          ? `${root.name} has no namespace; read as OpenTravel (xmlns="${OTA_NAMESPACE}")`
+          : `${root.name} is in namespace ${root.namespace}; read as OpenTravel (${OTA_NAMESPACE})`,
+    },
+  ];
 }
 
 function refuse(element: XmlElement, reason: string): XmlMessageError {
@@ -441,4 +478,321 @@ async function handleResNotif(
     options.now ? () => options.now as Date : undefined,
   );
   return { xml, root: 'OTA_HotelResNotifRS', status: everythingRefused ? 'errors' : warnings.length > 0 ? 'warnings' : 'success', propertyCode: hotel.stored.property.code };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reservations pulled by the hotel's PMS (OTA_ReadRQ → OTA_ResRetrieveRS, OTA_NotifReportRQ → RS)
+
+interface PullRequest {
+  db: Db;
+  root: XmlElement;
+  principal: ApiKeyPrincipal;
+  header: OtaHeader;
+  /** Collected so far (namespace); the answer carries them. */
+  warnings: OtaNotice[];
+  options: OtaXmlOptions;
+}
+
+/** Tidewater's name for itself in HotelReservationIDs (ResID_Source), as in OTA_HotelResNotifRS. */
+const TIDEWATER_SOURCE = 'Tidewater';
+/** OpenTravel Unique ID Types: 14 reservation, 13 internet broker (where the booking came from). */
+const UIT_RESERVATION = '14';
+const UIT_BROKER = '13';
+/** ResID_Value, ResID_Source and ResID_SourceContext are StringLength1to64. */
+const MAX_REFERENCE_LENGTH = 64;
+
+const SELECTION_SCOPES: Readonly<Record<SelectionType, PullScope['kind']>> = {
+  Undelivered: 'pending',
+  All: 'known',
+  PreviouslyDelivered: 'acknowledged',
+};
+const SELECTION_DATES: Readonly<Partial<Record<SelectionDateType, PullWindow['on']>>> = {
+  CreateDate: 'created',
+  LastUpdateDate: 'changed',
+  ArrivalDate: 'arrival',
+  DepartureDate: 'departure',
+};
+
+/**
+ * The PMS pulls the property's bookings: an OTA_ResRetrieveRS with what this key has not
+ * acknowledged (services/pms-pull-service.ts decides what and as what, as for AlpineBits), as
+ * OpenTravel 2015B HotelReservations: ResStatus Book (new), Modify (changed since acknowledged) or
+ * Cancel (UniqueID Type 15, no guest data: the id is all the PMS needs). UniqueID/@ID is
+ * Tidewater's booking id without dashes (StringLength1to32), the same id the AlpineBits pull
+ * serves, so a key's acknowledgements hold whichever protocol it pulls through; HotelReservationIDs
+ * carry the id with dashes (Type 14, Source Tidewater, SourceContext the channel or `direct`) and the
+ * channel's id (Type 13, Source the channel).
+ *
+ * HotelReadRequest/@HotelCode names the property as for ARI (its code, or the hotelCode of one of
+ * its pms/ota-xml channels, whose code mapping then applies); absent, the key's own. SelectionCriteria:
+ *   - SelectionType Undelivered (the default): what is waiting for this key; All: every booking it
+ *     could know of, acknowledged or not, served whole (a PMS rebuilding its data);
+ *     PreviouslyDelivered: those it acknowledged;
+ *   - Start/End (both inclusive) narrow that by DateType: CreateDate, LastUpdateDate (also without
+ *     DateType: "changed since", as AlpineBits reads its Start), ArrivalDate, DepartureDate. A date
+ *     is a day in the property's time zone, a date and time without offset its local time.
+ * Paging: at most MaxResponses (and never more than MAX_RESERVATIONS_PER_PULL) per answer, oldest
+ * change first; MoreIndicator="true" with a MoreDataEchoToken when more are in scope. The token
+ * goes back in the next OTA_ReadRQ to continue after this page, acknowledged or not; a PMS that
+ * acknowledges each page may as well ask again without it.
+ * A booking that cannot be written (a code longer than OpenTravel allows) is not served: a Warning
+ * with its id says why, and it waits until the mapping is fixed.
+ */
+async function handleReadRQ(request: PullRequest): Promise<OtaXmlAnswer> {
+  const { db, root, principal, warnings, options } = request;
+  const message = readReadRQ(root, { standard: 'opentravel' });
+  warnings.push(...message.warnings.map(warningNotice));
+  const requests = childElement(root, 'ReadRequests');
+  const container = (requests && childElement(requests, 'HotelReadRequest')) ?? root;
+  const readRequest = message.hotelReadRequests[0];
+  if (!readRequest) {
+    throw new XmlMessageError({
+      problem: 'missing-field',
+      reason: 'ReadRequests/HotelReadRequest is required: Tidewater serves the reservations of a hotel (reading single ones by UniqueID is not supported)',
+      element: root.name,
+      line: root.line,
+    });
+  }
+  if (message.hotelReadRequests.length > 1) {
+    warnings.push({ type: ADVISORY, tag: 'HotelReadRequest', text: `only the first of ${message.hotelReadRequests.length} HotelReadRequests was read; one OTA_ReadRQ serves one hotel` });
+  }
+  if (message.reservationIds.length > 0) {
+    warnings.push({ type: ADVISORY, tag: 'UniqueID', text: 'reservations are not looked up by UniqueID; HotelReadRequest selected what was served' });
+  }
+  const hotelCode = readRequest.hotelCode ?? principal.propertyCode;
+  checkHotelCodeLength(hotelCode, container);
+  const hotel = requireOwnHotel(await resolveHotel(db, hotelCode, container, principal), hotelCode, container, principal);
+  const scope = pullScopeOf(readRequest.selection, container, warnings);
+  const after = message.moreDataEchoToken !== undefined ? cursorOf(message.moreDataEchoToken, root) : undefined;
+  const limit = Math.min(message.maxResponses ?? MAX_RESERVATIONS_PER_PULL, MAX_RESERVATIONS_PER_PULL);
+
+  const page = await pullPage(db, { principal, stored: hotel.stored, scopes: [scope], reread: scope.kind !== 'pending', ...(after ? { after } : {}), limit });
+  const reservations: ChannelReservation[] = [];
+  const served: PullPage['items'] = [];
+  for (const item of page.items) {
+    const reservation = otaReservationOf(await pulledBookingOf(db, hotel.stored, hotel.channel, item.candidate, item.status), hotelCode);
+    try {
+      // Rendered alone first: one booking the schema cannot carry must not cost the PMS the others.
+      hotelReservationNode(reservation, '/reservation');
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      warnings.push({ type: '3', code: '450', recordId: reservation.channelReservationId, text: `booking ${item.candidate.id} cannot be sent as an OpenTravel reservation: ${error.message}` });
+      continue;
+    }
+    reservations.push(reservation);
+    served.push(item);
+  }
+  const shown = capWarnings(warnings);
+  const xml = renderResRetrieveRS(
+    {
+      header: echoOf(request.header),
+      reservations,
+      warnings: shown,
+      more: page.more,
+      ...(page.more && page.last ? { moreDataEchoToken: tokenOf(page.last) } : {}),
+    },
+    options.now ? () => options.now as Date : undefined,
+  );
+  await recordPulled(db, principal, served);
+  // Counts and key only: what was served is personal data.
+  (options.logger ?? silentLogger).info(
+    {
+      property: principal.propertyCode,
+      apiKeyId: principal.id,
+      selection: scope.kind,
+      new: reservations.filter((r) => r.status === 'new').length,
+      modified: reservations.filter((r) => r.status === 'modified').length,
+      cancelled: reservations.filter((r) => r.status === 'cancelled').length,
+      unsendable: page.items.length - served.length,
+      more: page.more,
+    },
+    'OpenTravel reservations served',
+  );
+  return { xml, root: RES_RETRIEVE_RS, status: shown.length > 0 ? 'warnings' : 'success', propertyCode: principal.propertyCode };
+}
+
+function echoOf(header: OtaHeader): { echoToken?: string; target?: 'Test' | 'Production' } {
+  return { ...(header.echoToken !== undefined ? { echoToken: header.echoToken } : {}), ...(header.target !== undefined ? { target: header.target } : {}) };
+}
+
+/** SelectionCriteria as the scan they ask for; several criteria are alternatives (any of their ranges). */
+function pullScopeOf(selection: readonly ReadSelection[], container: XmlElement, warnings: OtaNotice[]): PullScope {
+  const types = [...new Set(selection.map((s) => s.selectionType).filter((t): t is SelectionType => t !== undefined))];
+  if (types.length > 1) {
+    throw new XmlMessageError({ problem: 'invalid-value', reason: `SelectionCriteria ask for ${types.join(' and ')} at once; send one SelectionType`, element: 'SelectionCriteria', line: container.line });
+  }
+  const kind = SELECTION_SCOPES[types[0] ?? 'Undelivered'];
+  if (selection.some((s) => s.resStatus !== undefined)) {
+    warnings.push({ type: ADVISORY, tag: 'SelectionCriteria', text: 'ResStatus does not narrow what is served; every status waiting for these credentials was sent' });
+  }
+  const windows: PullWindow[] = [];
+  for (const criteria of selection) {
+    // A criteria without a range selects everything of its type: no narrowing at all.
+    if (criteria.start === undefined && criteria.end === undefined) return { kind };
+    const on = criteria.dateType === undefined ? 'changed' : SELECTION_DATES[criteria.dateType];
+    if (on === undefined) {
+      throw new XmlMessageError({ problem: 'unsupported-value', reason: `DateType ${criteria.dateType ?? ''} cannot select reservations here; use CreateDate, LastUpdateDate, ArrivalDate or DepartureDate`, element: 'SelectionCriteria', line: container.line });
+    }
+    for (const [name, value] of [['Start', criteria.start], ['End', criteria.end]] as const) {
+      if (value !== undefined && !isSelectionBound(value)) {
+        throw new XmlMessageError({ problem: 'invalid-date', reason: `${name} ${value} is not a date (and time) Tidewater can select by; send e.g. 2027-03-01 or 2027-03-01T09:30:00+01:00`, element: 'SelectionCriteria', line: container.line });
+      }
+    }
+    windows.push({ on, ...(criteria.start !== undefined ? { from: criteria.start } : {}), ...(criteria.end !== undefined ? { to: criteria.end } : {}) });
+  }
+  return windows.length > 0 ? { kind, windows } : { kind };
+}
+
+/**
+ * read-rq.ts checks the form; this checks the value is a real day of a four-digit year and a real
+ * time and offset, since the database would refuse anything else with an error of its own.
+ */
+function isSelectionBound(value: string): boolean {
+  const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-](\d{2}):(\d{2}))?)?$/.exec(value);
+  // isIsoDate refuses years before 100 too (Date.UTC reads them as 19xx), which no PMS means.
+  if (!match || !isIsoDate(match[1] as string)) return false;
+  if (match[2] === undefined) return true;
+  const [hours, minutes, seconds] = [Number(match[2]), Number(match[3]), Number(match[4])];
+  if (hours > 23 || minutes > 59 || seconds > 59) return false;
+  return match[6] === undefined || (Number(match[6]) <= 14 && Number(match[7]) <= 59);
+}
+
+/** The MoreDataEchoToken of a page: where the scan stopped (a position, never a booking's content). */
+function tokenOf(cursor: PullCursor): string {
+  return `p1.${cursor.changedMicros}.${requestIdOf(cursor.id)}`;
+}
+
+function cursorOf(token: string, root: XmlElement): PullCursor {
+  const match = /^p1\.(\d{1,19})\.([0-9a-f]{32})$/.exec(token);
+  const id = match ? bookingIdOf(match[2] as string) : undefined;
+  if (!match || id === undefined) {
+    throw new XmlMessageError({ problem: 'invalid-value', reason: `MoreDataEchoToken ${token} is not one Tidewater gave; send the OTA_ReadRQ without it to start from the first page`, element: root.name, line: root.line });
+  }
+  return { changedMicros: match[1] as string, id };
+}
+
+/** A served booking as an OpenTravel reservation, in the PMS's codes. */
+export function otaReservationOf(booking: PulledBooking, hotelCode: string): ChannelReservation {
+  const createdAt = booking.createdAt.toISOString();
+  const references: ReservationReference[] = [
+    { type: UIT_RESERVATION, value: booking.id, source: TIDEWATER_SOURCE, ...(booking.source.length <= MAX_REFERENCE_LENGTH ? { context: booking.source } : {}) },
+  ];
+  // Only a channel's booking has a channel id (a direct booking's external_ref is its idempotency
+  // key). One OpenTravel cannot carry is left out rather than cut: a cut id could name another booking.
+  const channelBooking = booking.source !== DIRECT_SOURCE;
+  if (channelBooking && booking.externalRef !== undefined && booking.externalRef.length <= MAX_REFERENCE_LENGTH && booking.source.length <= MAX_REFERENCE_LENGTH) {
+    references.push({ type: UIT_BROKER, value: booking.externalRef, source: booking.source });
+  }
+  const base = {
+    channelReservationId: requestIdOf(booking.id),
+    // The booking as it is now: LastModifyDateTime is written when it changed after it was made.
+    revision: booking.updatedAt.toISOString(),
+    revisionSource: 'LastModifyDateTime' as const,
+    createdAt,
+    hotelCode,
+    references,
+  };
+  if (booking.status === 'Cancelled') return { ...base, status: 'cancelled', roomStays: [] };
+  let uncounted = 0;
+  const roomStays = booking.stays.map((stay): ChannelRoomStay => {
+    const factor = booking.guestsPerRoom ? stay.rooms : 1;
+    const adults = (stay.adults ?? 0) * factor;
+    const children = (stay.children ?? 0) * factor;
+    const counted = adults + children > 0;
+    if (!counted) uncounted++;
+    return {
+      roomType: stay.roomType,
+      ...(stay.ratePlan !== undefined ? { ratePlan: stay.ratePlan } : {}),
+      checkIn: stay.checkIn,
+      checkOut: stay.checkOut,
+      rooms: stay.rooms,
+      // GuestCounts needs a count: a stay whose guests are unknown (iCal blocks, some channels)
+      // gets one adult per room, and a comment says so, rather than a PMS refusing the booking.
+      adults: counted ? adults : stay.rooms,
+      children: counted ? children : 0,
+    };
+  });
+  const guest = personOf(booking.guest);
+  return {
+    ...base,
+    status: booking.status === 'Modify' ? 'modified' : 'new',
+    roomStays,
+    ...(guest ? { guest } : {}),
+    ...(booking.total ? { total: { ...booking.total, taxIncluded: true } } : {}),
+    ...(uncounted > 0
+      ? { comments: `the number of guests is not known for ${uncounted === roomStays.length ? 'this booking' : `${uncounted} of its stays`} (one adult per room stands for it)` }
+      : {}),
+  };
+}
+
+/**
+ * The guest as OpenTravel can carry them: PersonName needs a Surname (a first name alone is left
+ * out), names are cut to 64 characters as AlpineBits does, a phone longer than 32 is left out.
+ */
+function personOf(guest: PulledBooking['guest']): ReservationGuest | undefined {
+  if (!guest) return undefined;
+  const last = guest.lastName?.trim();
+  const first = guest.firstName?.trim();
+  const phone = guest.phone?.trim();
+  const email = guest.email?.trim();
+  const person: ReservationGuest = {
+    ...(last ? { lastName: last.slice(0, 64), ...(first ? { firstName: first.slice(0, 64) } : {}) } : {}),
+    ...(phone && phone.length <= 32 ? { phone } : {}),
+    ...(email ? { email } : {}),
+  };
+  return Object.keys(person).length > 0 ? person : undefined;
+}
+
+/**
+ * The PMS's OTA_NotifReportRQ after a pull: every reservation in NotifDetails is concluded for
+ * this key (its acknowledgement confirms what was served last), every one refused in Warnings
+ * (RecordID = the UniqueID it was served with) is concluded as refused; see acknowledgePulled.
+ * A reservation is named by its UniqueID, or by the HotelReservationID Source Tidewater; the PMS's
+ * own id in HotelReservationIDs (any other, not the channel's Type 13) is kept as the booking's PMS
+ * reference. A report with Errors ("the whole page failed") concludes nothing: all of it is served
+ * again. Ids never served to this key are answered with a Warning naming them. Repeating a report
+ * changes nothing.
+ */
+async function handleNotifReport(request: PullRequest): Promise<OtaXmlAnswer> {
+  const { db, root, principal, warnings, options } = request;
+  const message = readNotifReportRQ(root, { standard: 'opentravel' });
+  warnings.push(...message.warnings.map(warningNotice));
+  const stored = await findProperty(db, principal.propertyCode);
+  if (!stored) throw new XmlMessageError({ problem: 'invalid-value', reason: `property ${principal.propertyCode} of these credentials does not exist`, otaType: '3', otaCode: '392' });
+
+  const confirmed = new Map<string, PullConfirmation>();
+  const refused = new Map<string, PullRefusal>();
+  if (message.errors.length > 0) {
+    warnings.push({ type: ADVISORY, text: 'the report carries Errors: nothing was acknowledged, the reservations are served again on the next OTA_ReadRQ' });
+  } else {
+    for (const ack of message.confirmed) {
+      const ours = (ack.hotelReservationIds ?? []).filter((r) => r.source?.toLowerCase() === TIDEWATER_SOURCE.toLowerCase());
+      const label = ack.channelReservationId ?? ours[0]?.value ?? ack.hotelReservationIds?.[0]?.value ?? 'a reservation without UniqueID';
+      const bookingId = [ack.channelReservationId, ...ours.map((r) => r.value)].map((id) => (id !== undefined ? bookingIdOf(id) : undefined)).find((id) => id !== undefined);
+      if (bookingId === undefined) {
+        warnings.push({ type: '3', recordId: label, text: `${label} is not a reservation Tidewater sends; ignored` });
+        continue;
+      }
+      const pms = (ack.hotelReservationIds ?? []).find((r) => r.source?.toLowerCase() !== TIDEWATER_SOURCE.toLowerCase() && r.type !== UIT_BROKER && bookingIdOf(r.value) === undefined);
+      confirmed.set(bookingId, { label, ...(pms && pms.value.length <= MAX_REFERENCE_LENGTH ? { pmsReference: pms.value } : {}) });
+    }
+    for (const notice of message.notices) {
+      const bookingId = notice.recordId !== undefined ? bookingIdOf(notice.recordId) : undefined;
+      if (bookingId === undefined) {
+        warnings.push({ type: '3', ...(notice.recordId !== undefined ? { recordId: notice.recordId } : {}), text: `a refusal of ${notice.recordId ?? 'no RecordID'} does not name a reservation Tidewater sends; ignored` });
+        continue;
+      }
+      refused.set(bookingId, { label: notice.recordId as string, reason: [notice.code, notice.text ?? notice.shortText].filter((p) => p !== undefined && p !== '').join(': ').slice(0, 500) });
+    }
+  }
+  const result = await acknowledgePulled(db, { principal, stored, via: 'opentravel', confirmed, refused });
+  for (const label of result.neverServed) warnings.push({ type: '3', recordId: label, text: `${label} was never sent to these credentials; ignored` });
+  // Counts and key only: the PMS's refusal texts may quote the guest, so they stay in booking_events.
+  (options.logger ?? silentLogger).info(
+    { property: principal.propertyCode, apiKeyId: principal.id, acknowledged: result.acknowledged, refused: result.refused, ignored: result.neverServed.length },
+    'OpenTravel reservations acknowledged',
+  );
+  const shown = capWarnings(warnings);
+  const xml = renderNotifReportRS({ header: echoOf(request.header), warnings: shown }, options.now ? () => options.now as Date : undefined);
+  return { xml, root: NOTIF_REPORT_RS, status: shown.length > 0 ? 'warnings' : 'success', propertyCode: principal.propertyCode };
 }

@@ -54,7 +54,7 @@ export const MAX_RESERVATIONS_PER_PULL = 100;
 const MAX_HOTEL_CODE_LENGTH = 16;
 
 /** The source of bookings taken through POST /v1/properties/{code}/bookings (services/booking-service.ts). */
-const DIRECT_SOURCE = 'direct';
+export const DIRECT_SOURCE = 'direct';
 
 // ---------------------------------------------------------------------------------------------
 // Which hotel

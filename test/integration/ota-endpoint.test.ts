@@ -170,14 +170,15 @@ describe('POST /ota/v1 (OpenTravel XML)', () => {
     expect(await ledgerFingerprint(t.db)).toEqual(before);
   });
 
+  // The pull loop itself is test/integration/ota-reservation-pull.test.ts.
   it.each([
-    ['OTA_ReadRQ', 'OTA_ResRetrieveRS'],
-    ['OTA_NotifReportRQ', 'OTA_NotifReportRS'],
-  ])('answers %s with %s: not supported yet (3/450)', async (rq, rs) => {
+    ['OTA_ReadRQ', 'OTA_ResRetrieveRS', 'HotelReadRequest'],
+    ['OTA_NotifReportRQ', 'OTA_NotifReportRS', 'Success'],
+  ])('answers an empty %s with %s Errors naming what is missing (10/321)', async (rq, rs, missing) => {
     const before = await ledgerFingerprint(t.db);
     const answer = await post(`<${rq} xmlns="${NS}" EchoToken="res-1" Version="1.000"/>`);
     expect(answer.rs).toMatchObject({ root: rs, status: 'errors', echoToken: 'res-1' });
-    expect(answer.rs.errors[0]).toMatchObject({ type: '3', code: '450', text: expect.stringContaining('not supported yet') });
+    expect(answer.rs.errors[0]).toMatchObject({ type: '10', code: '321', text: expect.stringContaining(missing) });
     expect(await ledgerFingerprint(t.db)).toEqual(before);
   });
 
