@@ -672,7 +672,7 @@ function cursorOf(token: string, root: XmlElement): PullCursor {
 }
 
 /** A served booking as an OpenTravel reservation, in the PMS's codes. */
-export function otaReservationOf(booking: PulledBooking, hotelCode: string): ChannelReservation {
+function otaReservationOf(booking: PulledBooking, hotelCode: string): ChannelReservation {
   const createdAt = booking.createdAt.toISOString();
   const references: ReservationReference[] = [
     { type: UIT_RESERVATION, value: booking.id, source: TIDEWATER_SOURCE, ...(booking.source.length <= MAX_REFERENCE_LENGTH ? { context: booking.source } : {}) },
