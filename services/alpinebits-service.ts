@@ -1040,7 +1040,7 @@ function guestRequestOf(booking: PulledBooking, hotelCode: string, hotelName: st
   return {
     ...base,
     ...(booking.status === 'Modify' ? { lastModifiedAt: booking.updatedAt } : {}),
-    rooms: roomsOf(booking.stays, booking.total),
+    rooms: roomsOf(booking.stays, booking.total, booking.source === 'direct' ? 'per-room' : 'per-stay'),
     ...(guest
       ? { guest: { ...(guest.firstName ? { firstName: guest.firstName } : {}), ...(guest.lastName ? { lastName: guest.lastName } : {}), ...(guest.email ? { email: guest.email } : {}), ...(guest.phone ? { phone: guest.phone } : {}) } }
       : {}),

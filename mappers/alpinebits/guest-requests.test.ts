@@ -68,3 +68,17 @@ describe('AlpineBits GuestRequests (OTA_ResRetrieveRS)', () => {
     expect(() => renderGuestRequestsRS({ requests: [{ ...reserved, rooms: [] }] })).toThrow(/at least one room/);
   });
 });
+
+describe('roomsOf guest counts', () => {
+  it('shares a channel stay’s counts (over all its rooms) across the rooms; direct counts are per room', () => {
+    const stay = { roomType: 'DBL', checkIn: '2027-06-01', checkOut: '2027-06-03', rooms: 2, adults: 5, children: 1 };
+    expect(roomsOf([stay], undefined, 'per-stay').map((r) => [r.adults, r.childrenWithoutAge])).toEqual([
+      [3, 1],
+      [2, undefined],
+    ]);
+    expect(roomsOf([stay], undefined).map((r) => [r.adults, r.childrenWithoutAge])).toEqual([
+      [5, 1],
+      [5, 1],
+    ]);
+  });
+});

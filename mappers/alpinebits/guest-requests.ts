@@ -229,17 +229,29 @@ export interface StayForRooms {
  * over them by room nights. Shares are floored to the currency's minor unit and the leftover minor
  * units go one each to the first rooms, so the parts always add up to the total exactly.
  */
-export function roomsOf(stays: readonly StayForRooms[], total: { amount: string; currency: string } | undefined): GuestRequestRoom[] {
-  const rooms: GuestRequestRoom[] = stays.flatMap((s) =>
-    Array.from({ length: Math.max(1, s.rooms) }, (): GuestRequestRoom => ({
-      roomType: s.roomType,
-      ...(s.ratePlan !== undefined ? { ratePlan: s.ratePlan } : {}),
-      checkIn: s.checkIn,
-      checkOut: s.checkOut,
-      ...(s.adults !== undefined ? { adults: s.adults } : {}),
-      ...(s.children !== undefined && s.children > 0 ? { childrenWithoutAge: s.children } : {}),
-    })),
-  );
+export function roomsOf(
+  stays: readonly StayForRooms[],
+  total: { amount: string; currency: string } | undefined,
+  guestCounts: 'per-room' | 'per-stay' = 'per-room',
+): GuestRequestRoom[] {
+  const rooms: GuestRequestRoom[] = stays.flatMap((s) => {
+    const n = Math.max(1, s.rooms);
+    // A channel's counts cover all rooms of its stay (direct bookings count per room): shared out
+    // as evenly as whole guests allow, the extra ones to the first rooms.
+    const share = (count: number | undefined, k: number) => (count === undefined || guestCounts === 'per-room' ? count : Math.floor(count / n) + (k < count % n ? 1 : 0));
+    return Array.from({ length: n }, (_, k): GuestRequestRoom => {
+      const adults = share(s.adults, k);
+      const children = share(s.children, k);
+      return {
+        roomType: s.roomType,
+        ...(s.ratePlan !== undefined ? { ratePlan: s.ratePlan } : {}),
+        checkIn: s.checkIn,
+        checkOut: s.checkOut,
+        ...(adults !== undefined && adults > 0 ? { adults } : {}),
+        ...(children !== undefined && children > 0 ? { childrenWithoutAge: children } : {}),
+      };
+    });
+  });
   if (!total || rooms.length === 0) return rooms;
   const shares = allocateTotal(total.amount, total.currency, rooms.map((r) => Math.max(1, daysBetween(r.checkIn, r.checkOut))));
   return rooms.map((r, i) => ({ ...r, total: { amount: shares[i] as string, currency: total.currency } }));

@@ -120,7 +120,7 @@ describe('POST /alpinebits OTA_HotelResNotif:GuestRequests (reservations pushed 
     const row = await booking(BOOKING_ID);
     expect(row).toMatchObject({ status: 'confirmed', currency: 'EUR', revision: '2026-03-21T14:00:00.000Z' });
     expect(Number(row?.total_amount)).toBe(299);
-    expect(row?.stays).toEqual([{ roomType: 'STE', ratePlan: 'BAR', checkIn: '2027-01-01', checkOut: '2027-01-12', rooms: 1 }]);
+    expect(row?.stays).toEqual([{ roomType: 'STE', ratePlan: 'BAR', checkIn: '2027-01-01', checkOut: '2027-01-12', rooms: 1, adults: 2, children: 2 }]);
     // The guest is kept where personal data lives, and nowhere in the answer.
     expect(await t.db('guests').where({ reservation_id: row?.id }).first()).toMatchObject({ last_name: 'Mustermann', email: 'otto.mustermann@example.com' });
     expect(emitted[`rs-${Object.keys(emitted).length - 1}.xml`]).not.toMatch(/Mustermann|example\.com|4444/);
