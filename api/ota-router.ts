@@ -1,6 +1,8 @@
 /**
- * `POST /ota/v1`: the OpenTravel XML endpoint for PMSs and other partners that push ARI as
- * OTA_HotelAvailNotifRQ, OTA_HotelInvCountNotifRQ or OTA_HotelRateAmountNotifRQ.
+ * `POST /ota/v1`: the OpenTravel XML endpoint. PMSs and other partners push ARI as
+ * OTA_HotelAvailNotifRQ, OTA_HotelInvCountNotifRQ or OTA_HotelRateAmountNotifRQ; channels push
+ * reservations as OTA_HotelResNotifRQ; a PMS pulls the hotel's bookings with OTA_ReadRQ
+ * (→ OTA_ResRetrieveRS) and confirms them with OTA_NotifReportRQ (→ OTA_NotifReportRS).
  *
  * - Body: the raw XML message, whatever the Content-Type (text/xml, application/xml,
  *   application/soap+xml, none): partners label it every way there is. Up to `maxBody` (5 MB);
