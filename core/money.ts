@@ -89,6 +89,36 @@ export function withoutMarkup(shown: string, percent: string): bigint {
   return divRound(toScaled(shown) * 100n * SCALE_FACTOR, 100n * SCALE_FACTOR + toScaled(percent));
 }
 
+/**
+ * An amount in another currency: amount × rate, rounded once, half up (away from zero), to the
+ * target currency's minor unit (JPY 0, BHD 3). `rate` is units of `currencyTo` for one unit of
+ * `currencyFrom` ("0.8563" EUR→GBP), a positive decimal string of up to 8 decimals. One rounding
+ * only, for the reason applyMarkup gives. Converting a currency into itself is the identity and
+ * takes rate 1 only: anything else is a table or caller error, not a conversion.
+ */
+export function convertAmount(amount: string, currencyFrom: string, currencyTo: string, rate: string, decimalsTo: number = currencyDecimals(currencyTo)): string {
+  if (!isDecimalString(rate) || toScaled(rate) <= 0n) throw new RangeError(`an exchange rate must be a positive decimal; got ${rate}`);
+  if (!Number.isInteger(decimalsTo) || decimalsTo < 0 || decimalsTo > SCALE) throw new RangeError(`decimals must be 0 to ${SCALE}; got ${decimalsTo}`);
+  if (currencyFrom === currencyTo && toScaled(rate) !== SCALE_FACTOR) throw new RangeError(`${currencyFrom} converts into itself at 1 only; got ${rate}`);
+  const drop = 10n ** BigInt(SCALE - decimalsTo);
+  const minorUnits = divRound(toScaled(amount) * toScaled(rate), SCALE_FACTOR * drop);
+  return formatScaled(minorUnits * drop, decimalsTo);
+}
+
+/**
+ * A converted amount taken back to the currency it came from, at the internal scale (not rounded
+ * to that currency): shown ÷ rate. Rate parity compares channels on it, so a conversion's rounding
+ * to the channel currency never counts as a spread of its own.
+ */
+export function withoutConversion(shown: string, rate: string): bigint {
+  return divRound(toScaled(shown) * SCALE_FACTOR, toScaled(rate));
+}
+
+/** withoutMarkup of an amount already at the internal scale (after withoutConversion, say). */
+export function withoutMarkupScaled(scaled: bigint, percent: string): bigint {
+  return divRound(scaled * 100n * SCALE_FACTOR, 100n * SCALE_FACTOR + toScaled(percent));
+}
+
 function divRound(numerator: bigint, denominator: bigint): bigint {
   const q = numerator / denominator;
   const r = numerator % denominator;
