@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/connection';
 import { markChannelsDirty } from '../db/sync-repo';
 import type { DistributionMetrics } from './metrics';
+import { postAlert } from './alert-webhook';
 
 export interface HealthPolicy {
   /** Consecutive failures of a critical channel before the safety buffer engages. */
@@ -113,16 +114,6 @@ async function resyncOtherChannels(trx: Knex.Transaction, propertyId: number, ex
   await markChannelsDirty(trx, others, { from: addDays(today, -1), to });
 }
 
-async function sendAlert(deps: HealthDeps, body: Record<string, string>): Promise<void> {
-  if (!deps.policy.alertWebhook) return;
-  try {
-    await fetch(deps.policy.alertWebhook, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...body, at: new Date().toISOString() }),
-      signal: AbortSignal.timeout(5000),
-    });
-  } catch (error) {
-    deps.logger.warn({ err: error, event: body.event }, 'alert webhook failed');
-  }
+function sendAlert(deps: HealthDeps, body: Record<string, string>): Promise<void> {
+  return postAlert(deps.policy.alertWebhook, deps.logger, body);
 }

@@ -21,6 +21,7 @@ import {
 import { DAILY_REPRICE_CRON, propertiesWithBookingWindows, repriceBookingWindows, REPRICE_QUEUE } from './daily-reprice';
 import type { SyncScheduler } from './scheduler';
 import type { SyncDeps } from './sync-channel';
+import { postAlert as postAlertWebhook } from './alert-webhook';
 
 /**
  * Scheduled reconciliation (issue 6): per property, on a cron in the property's time zone (nightly
@@ -370,18 +371,8 @@ async function recordIncidents(
 }
 
 /** The same webhook and body shape as the safety buffer's alerts (channel-health). */
-async function postAlert(deps: ScheduledReconcileDeps, body: Record<string, string | number>): Promise<void> {
-  if (!deps.alertWebhook) return;
-  try {
-    await fetch(deps.alertWebhook, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...body, at: new Date().toISOString() }),
-      signal: AbortSignal.timeout(5000),
-    });
-  } catch (error) {
-    deps.logger.warn({ err: error, event: body.event }, 'alert webhook failed');
-  }
+function postAlert(deps: ScheduledReconcileDeps, body: Record<string, string | number>): Promise<void> {
+  return postAlertWebhook(deps.alertWebhook, deps.logger, body);
 }
 
 export interface ReconcileScheduleOptions {
