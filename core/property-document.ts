@@ -2,13 +2,15 @@ import { z } from 'zod';
 import { ValidationError, type FieldError } from './errors';
 import { isValidTimeZone } from './dates';
 import { currencyDecimals, decimalPlaces, isDecimalString, isKnownCurrency, toScaled } from './money';
-import type { ChannelConfig, Property, RatePlan } from './property';
+import type { ChannelConfig, OccupancyPricing, Property, RatePlan } from './property';
+import { baseGuests, DEFAULT_BASE_GUESTS } from './occupancy';
 import { checkPricing, pricingDocumentSchema, toPricingRules } from './pricing-document';
 import { endingProblem } from './pricing';
 
 const CODE = /^[A-Za-z0-9_.-]{1,32}$/;
 const code = z.string().regex(CODE, 'must be 1-32 letters, digits, "_", "." or "-"');
 const decimalString = z.union([z.string(), z.number()]).transform(String).refine(isDecimalString, 'must be a decimal number');
+const adjustSchema = z.union([z.object({ percent: decimalString }).strict(), z.object({ amount: decimalString }).strict()]);
 
 export const channelTypes = ['ota-xml', 'alpinebits', 'gds', 'direct', 'ical', 'pms'] as const;
 
@@ -34,11 +36,19 @@ export const propertyDocumentSchema = z.object({
         name: z.string().min(1).max(200).optional(),
         roomTypes: z.array(code).optional(),
         derivedFrom: code.optional(),
-        adjust: z
-          .union([z.object({ percent: decimalString }).strict(), z.object({ amount: decimalString }).strict()])
-          .optional(),
+        adjust: adjustSchema.optional(),
         /** Derived plans only: move the derived rate to the nearest price ending in this (".99", ".00"). */
         rounding: z.object({ ending: z.string() }).strict().optional(),
+        /** Prices per number of guests (core/occupancy.ts); derived plans without one inherit their parent's. */
+        occupancy: z
+          .object({
+            base: z.number().int().min(1).max(100),
+            offsets: z.record(z.string(), adjustSchema).default({}),
+            extraAdult: decimalString.optional(),
+            extraChild: decimalString.optional(),
+          })
+          .strict()
+          .optional(),
       }),
     )
     .default([]),
@@ -55,6 +65,8 @@ export const propertyDocumentSchema = z.object({
         ratePlans: z.record(z.string(), z.string().min(1).max(64)).default({}),
         buffer: z.object({ rooms: z.number().int().min(0).max(10_000) }).default({ rooms: 0 }),
         markup: z.object({ percent: decimalString }).strict().optional(),
+        /** The currency the channel sells in, when not the property's: prices are converted at the loaded exchange rates. */
+        currency: z.string().refine(isKnownCurrency, 'must be an ISO 4217 currency code such as GBP').optional(),
         settings: z.record(z.string(), z.unknown()).optional(),
       }),
     )
@@ -118,6 +130,7 @@ export function parsePropertyDocument(input: unknown): Property {
       if (problem) errors.push({ pointer: `/ratePlans/${i}/rounding${p.derivedFrom === undefined ? '' : '/ending'}`, detail: problem });
     }
   });
+  errors.push(...checkOccupancy(doc.ratePlans, planByCode, new Map(doc.roomTypes.map((r) => [r.code, r.maxOccupancy])), doc.currency, decimals));
 
   const channelCodes = new Set<string>();
   doc.channels.forEach((c, i) => {
@@ -150,6 +163,7 @@ export function parsePropertyDocument(input: unknown): Property {
     ...(p.derivedFrom !== undefined ? { derivedFrom: p.derivedFrom } : {}),
     ...(p.adjust ? { adjust: p.adjust } : {}),
     ...(p.rounding ? { rounding: { ending: p.rounding.ending } } : {}),
+    ...(p.occupancy ? { occupancy: toOccupancyPricing(p.occupancy) } : {}),
   }));
   const channels: ChannelConfig[] = doc.channels.map((c) => ({
     code: c.code,
@@ -159,6 +173,7 @@ export function parsePropertyDocument(input: unknown): Property {
     ratePlans: c.ratePlans,
     buffer: c.buffer,
     ...(c.markup !== undefined ? { markup: { percent: c.markup.percent } } : {}),
+    ...(c.currency !== undefined ? { currency: c.currency } : {}),
     ...(c.endpoint !== undefined ? { endpoint: c.endpoint } : {}),
     ...(c.hotelCode !== undefined ? { hotelCode: c.hotelCode } : {}),
     ...(c.credentials !== undefined ? { credentials: c.credentials } : {}),
@@ -177,6 +192,98 @@ export function parsePropertyDocument(input: unknown): Property {
 }
 
 type PlanLike = { code: string; derivedFrom?: string | undefined; roomTypes?: string[] | undefined };
+type DocumentOccupancy = NonNullable<PropertyDocumentOutput['ratePlans'][number]['occupancy']>;
+type PropertyDocumentOutput = z.output<typeof propertyDocumentSchema>;
+
+function toOccupancyPricing(o: DocumentOccupancy): OccupancyPricing {
+  return {
+    base: o.base,
+    offsets: o.offsets,
+    ...(o.extraAdult !== undefined ? { extraAdult: o.extraAdult } : {}),
+    ...(o.extraChild !== undefined ? { extraChild: o.extraChild } : {}),
+  };
+}
+
+/**
+ * Occupancy settings against the room types each plan sells: the base occupancy fits every room
+ * type (it is what the rate is the price for), an offset names a guest count some room type of the
+ * plan sleeps (counts above a room type's maximum simply do not apply to it), no offset or extra
+ * amount can take a price below zero on its own (an amount offset is checked against each pushed
+ * rate instead, core/ari.ts), and a derived plan keeps its parent's base, since its rate is the
+ * parent's adjusted and so the price for the same number of guests.
+ */
+function checkOccupancy(
+  plans: ReadonlyArray<PlanLike & { occupancy?: DocumentOccupancy | undefined }>,
+  planByCode: Map<string, PlanLike & { occupancy?: DocumentOccupancy | undefined }>,
+  maxOccupancy: ReadonlyMap<string, number>,
+  currency: string,
+  decimals: number,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  const allRooms = [...maxOccupancy.keys()];
+  const inheritedFrom = (code: string | undefined): { occupancy: DocumentOccupancy; from: string } | undefined => {
+    const seen = new Set<string>();
+    while (code !== undefined && !seen.has(code)) {
+      seen.add(code);
+      const plan = planByCode.get(code);
+      if (plan?.occupancy) return { occupancy: plan.occupancy, from: code };
+      code = plan?.derivedFrom;
+    }
+    return undefined;
+  };
+  plans.forEach((p, i) => {
+    // Not inheritedRoomTypes: a derivation cycle (reported above) must not loop here.
+    let rooms = p.roomTypes;
+    for (let current = p, seen = new Set<string>(); rooms === undefined && current.derivedFrom !== undefined && !seen.has(current.code); ) {
+      seen.add(current.code);
+      const parent = planByCode.get(current.derivedFrom);
+      if (!parent) break;
+      rooms = parent.roomTypes;
+      current = parent;
+    }
+    rooms = (rooms ?? allRooms).filter((r) => maxOccupancy.has(r));
+    if (rooms.length === 0) return;
+    const smallest = rooms.reduce((a, b) => ((maxOccupancy.get(b) as number) < (maxOccupancy.get(a) as number) ? b : a));
+    const smallestMax = maxOccupancy.get(smallest) as number;
+    const largestMax = Math.max(...rooms.map((r) => maxOccupancy.get(r) as number));
+    const own = p.occupancy;
+    if (!own) {
+      const inherited = inheritedFrom(p.derivedFrom);
+      if (inherited && inherited.occupancy.base > smallestMax) {
+        errors.push({ pointer: `/ratePlans/${i}/roomTypes`, detail: `inherits occupancy base ${inherited.occupancy.base} from ${inherited.from}, but room type ${smallest} sleeps at most ${smallestMax}` });
+      }
+      return;
+    }
+    const at = `/ratePlans/${i}/occupancy`;
+    if (own.base > smallestMax) errors.push({ pointer: `${at}/base`, detail: `room type ${smallest} of this plan sleeps at most ${smallestMax}` });
+    if (p.derivedFrom !== undefined) {
+      const parentBase = inheritedFrom(p.derivedFrom)?.occupancy.base ?? DEFAULT_BASE_GUESTS;
+      if (rooms.some((r) => baseGuests({ base: parentBase, offsets: {} }, maxOccupancy.get(r) as number) !== baseGuests({ base: own.base, offsets: {} }, maxOccupancy.get(r) as number))) {
+        errors.push({ pointer: `${at}/base`, detail: `must be ${parentBase}, as for ${p.derivedFrom}: a derived plan's rate is its parent's adjusted, so the price for the same number of guests` });
+      }
+    }
+    for (const [key, adjust] of Object.entries(own.offsets)) {
+      const where = `${at}/offsets/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      const guests = /^[1-9]\d{0,2}$/.test(key) ? Number(key) : undefined;
+      if (guests === undefined || guests > largestMax) {
+        errors.push({ pointer: where, detail: `must be a number of guests from 1 to ${largestMax}, the most any room type of this plan sleeps` });
+      } else if (guests === own.base) {
+        errors.push({ pointer: where, detail: `${guests} is the base occupancy, whose price is the rate itself` });
+      }
+      if ('percent' in adjust && toScaled(adjust.percent) <= toScaled('-100')) {
+        errors.push({ pointer: `${where}/percent`, detail: 'must be above -100: the price for a number of guests is never zero or below' });
+      }
+      if ('amount' in adjust && decimalPlaces(adjust.amount) > decimals) errors.push({ pointer: `${where}/amount`, detail: `${currency} has ${decimals} decimals` });
+    }
+    for (const field of ['extraAdult', 'extraChild'] as const) {
+      const amount = own[field];
+      if (amount === undefined) continue;
+      if (toScaled(amount) < 0n) errors.push({ pointer: `${at}/${field}`, detail: 'must not be negative' });
+      else if (decimalPlaces(amount) > decimals) errors.push({ pointer: `${at}/${field}`, detail: `${currency} has ${decimals} decimals` });
+    }
+  });
+  return errors;
+}
 
 function derivationCycle(start: string, plans: Map<string, PlanLike>): string | undefined {
   const seen = [start];

@@ -33,6 +33,24 @@ export interface RatePlan {
   adjust?: RateAdjustment;
   /** A derived plan's price ending (".99"): its rate is moved to the nearest such price after the adjustment. */
   rounding?: { ending: string };
+  /** Prices per number of guests derived from the rate; derived plans without their own inherit the parent's. */
+  occupancy?: OccupancyPricing;
+}
+
+/**
+ * How a plan's price depends on the number of guests. The plan's rate is the price for `base`
+ * guests; a PMS may push other counts' prices itself (`rateByGuests`), and the counts it does not
+ * push are derived from the rate here (core/occupancy.ts).
+ */
+export interface OccupancyPricing {
+  /** The number of guests the plan's rate is the price for. */
+  base: number;
+  /** Per number of guests ("1", "3"): the base-occupancy price adjusted, as a derived plan's `adjust`. */
+  offsets: Record<string, RateAdjustment>;
+  /** Added per guest above `base` for the counts without an offset; channels get it as the extra adult amount. */
+  extraAdult?: string;
+  /** Per child beyond the base occupancy, charged instead of that guest's share (core/occupancy.ts chargedParty). */
+  extraChild?: string;
 }
 
 export type ChannelType = 'ota-xml' | 'alpinebits' | 'gds' | 'direct' | 'ical' | 'pms';
@@ -53,6 +71,11 @@ export interface ChannelConfig {
    * discount); see `applyMarkup` for the rounding. Reconciliation and rate parity expect it too.
    */
   markup?: ChannelMarkup;
+  /**
+   * ISO 4217 code of the currency this channel is sent prices in; absent: the property's. Prices
+   * are converted last, after the markup, at the hotel's exchange rate table (core/fx.ts).
+   */
+  currency?: string;
   /** Connector-specific settings (rate limits, batch sizes), validated by the connector. */
   settings?: Record<string, unknown>;
 }

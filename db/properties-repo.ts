@@ -47,6 +47,11 @@ export async function upsertProperty(trx: DbHandle, property: Property): Promise
     if (stableJson(before.pricing ?? null) !== stableJson(property.pricing ?? null)) {
       changes.push(!before.pricing ? 'added pricing rules' : !property.pricing ? 'removed pricing rules' : 'changed pricing rules');
     }
+    // Occupancy prices are derived at view time too, so a change of a plan's settings re-sends them.
+    for (const plan of property.ratePlans) {
+      const old = (before.ratePlans ?? []).find((p) => p.code === plan.code);
+      if (old && stableJson(old.occupancy ?? null) !== stableJson(plan.occupancy ?? null)) changes.push(`changed occupancy prices of rate plan ${plan.code}`);
+    }
     await trx('properties').where({ id: propertyId }).update(row);
   } else {
     const [inserted] = await trx('properties').insert(row).returning<{ id: number }[]>('id');
@@ -96,8 +101,8 @@ export async function upsertProperty(trx: DbHandle, property: Property): Promise
       endpoint: c.endpoint ?? null,
       critical: c.critical,
       buffer_rooms: c.buffer.rooms,
-      // The markup lives here so that changing it alone counts as a change and re-sends the prices.
-      config: JSON.stringify({ hotelCode: c.hotelCode, credentials: c.credentials, settings: c.settings, markup: c.markup }),
+      // The markup and currency live here so that changing either alone counts as a change and re-sends the prices.
+      config: JSON.stringify({ hotelCode: c.hotelCode, credentials: c.credentials, settings: c.settings, markup: c.markup, currency: c.currency }),
     })),
     'channel',
     changes,
