@@ -44,7 +44,7 @@ const propertyDocument = propertyDocumentSchema.meta({
 const ariBatch = ariBatchSchema.meta({
   id: 'AriBatch',
   description:
-    'Range updates applied atomically, later ones winning field by field. Per room type: `available` (the PMS sellable count; hub bookings it has not acknowledged yet are subtracted), `total` or `outOfOrder`. Per rate plan: `rate` (a decimal string) and restrictions; without `ratePlan` restrictions apply to every plan of the room type. `to` is inclusive; `days` limits an update to weekdays.',
+    'Range updates applied atomically, later ones winning field by field. Per room type: `available` (the PMS sellable count; hub bookings it has not acknowledged yet are subtracted), `total` or `outOfOrder`. Per rate plan: `rate` (a decimal string, the price for the plan\'s base occupancy), optionally `rateByGuests` (prices per number of guests, `{ "1": "99.00", "3": "149.00" }`, agreeing with `rate` at the base; a rate pushed without them replaces earlier ones) and restrictions; without `ratePlan` restrictions apply to every plan of the room type. `to` is inclusive; `days` limits an update to weekdays.',
 });
 const directBooking = directBookingSchema.meta({
   id: 'DirectBooking',

@@ -120,6 +120,10 @@ export type AriBatchResultBody = z.input<typeof ariBatchResultSchema>;
 const ratePlanDaySchema = z.object({
   ratePlan: z.string(),
   rate: money.nullable().meta({ description: 'null: no rate loaded for this night' }),
+  rateByGuests: z
+    .record(z.string(), money)
+    .nullable()
+    .meta({ description: 'per-guest prices the PMS pushed with the rate ({"1": "99.00", "3": "149.00"}); null when it pushed the rate alone: the plan\'s occupancy settings derive them (rate explain shows every count)' }),
   minStay: z.number().int().nullable(),
   maxStay: z.number().int().nullable(),
   closedToArrival: z.boolean(),

@@ -125,3 +125,58 @@ describe('planAriBatch', () => {
     expect(errors.map((e) => e.pointer)).toEqual(['/updates/0/roomType', '/updates/2/roomType']);
   });
 });
+
+describe('planAriBatch: per-guest prices (rateByGuests)', () => {
+  const occupancyProperty = () =>
+    parsePropertyDocument({
+      code: 'OCC1',
+      name: 'Occupancy Inn',
+      timezone: 'Europe/Amsterdam',
+      currency: 'EUR',
+      roomTypes: [
+        { code: 'FAM', rooms: 4, maxOccupancy: 4 },
+        { code: 'DBL', rooms: 10, maxOccupancy: 2 },
+      ],
+      ratePlans: [
+        { code: 'BAR', occupancy: { base: 2, offsets: { '1': { amount: '-20.00' } } } },
+        { code: 'NRF', derivedFrom: 'BAR', adjust: { percent: -10 } },
+      ],
+    });
+  const planOcc = (updates: unknown[]) => planAriBatch(occupancyProperty(), parseAriBatch({ updates }), NOW);
+  const day = { from: '2027-03-01', to: '2027-03-01' };
+
+  it('keeps them beside the rate and derives them down the chain like the rate', () => {
+    const { rates } = planOcc([{ roomType: 'FAM', ratePlan: 'BAR', ...day, rate: '129', rateByGuests: { '1': '99', '2': '129.00', '3': 149 } }]);
+    expect(rates).toEqual([
+      { ratePlan: 'BAR', roomType: 'FAM', date: '2027-03-01', amount: '129.00', amountsByGuests: { '1': '99.00', '2': '129.00', '3': '149.00' } },
+      { ratePlan: 'NRF', roomType: 'FAM', date: '2027-03-01', amount: '116.10', amountsByGuests: { '1': '89.10', '2': '116.10', '3': '134.10' } },
+    ]);
+  });
+
+  it('takes the base occupancy price as the rate when rate is left out', () => {
+    const { rates } = planOcc([{ roomType: 'FAM', ratePlan: 'BAR', ...day, rateByGuests: { '2': '120', '4': '170' } }]);
+    expect(rates[0]).toEqual({ ratePlan: 'BAR', roomType: 'FAM', date: '2027-03-01', amount: '120.00', amountsByGuests: { '2': '120.00', '4': '170.00' } });
+  });
+
+  it('a rate pushed alone later in the batch drops the per-guest prices pushed before it', () => {
+    const { rates } = planOcc([
+      { roomType: 'FAM', ratePlan: 'BAR', ...day, rateByGuests: { '2': '120', '4': '170' } },
+      { roomType: 'FAM', ratePlan: 'BAR', ...day, rate: '125' },
+    ]);
+    expect(rates[0]).toEqual({ ratePlan: 'BAR', roomType: 'FAM', date: '2027-03-01', amount: '125.00' });
+  });
+
+  it.each([
+    ['a base price that is not the rate', { roomType: 'FAM', ratePlan: 'BAR', rate: '129', rateByGuests: { '2': '130' } }, '/updates/0/rateByGuests/2', 'must equal rate (129): rate is the price for 2 guests, the base occupancy of BAR on FAM'],
+    ['neither rate nor the base price', { roomType: 'FAM', ratePlan: 'BAR', rateByGuests: { '3': '130' } }, '/updates/0/rateByGuests', 'give rate, or the price for 2 guests (the base occupancy of BAR on FAM), which is the rate'],
+    ['more guests than the room sleeps', { roomType: 'DBL', ratePlan: 'BAR', rate: '99', rateByGuests: { '3': '130' } }, '/updates/0/rateByGuests/3', 'must be a number of guests from 1 to 2, the most DBL sleeps'],
+    ['not a number of guests', { roomType: 'DBL', ratePlan: 'BAR', rate: '99', rateByGuests: { one: '80' } }, '/updates/0/rateByGuests/one', 'must be a number of guests from 1 to 2, the most DBL sleeps'],
+    ['a negative price', { roomType: 'DBL', ratePlan: 'BAR', rate: '99', rateByGuests: { '1': '-1' } }, '/updates/0/rateByGuests/1', 'must not be negative'],
+    ['too many decimals', { roomType: 'DBL', ratePlan: 'BAR', rate: '99', rateByGuests: { '1': '80.001' } }, '/updates/0/rateByGuests/1', 'EUR has 2 decimals; got 80.001'],
+    ['a derived plan', { roomType: 'DBL', ratePlan: 'NRF', rateByGuests: { '2': '80' } }, '/updates/0/rateByGuests', 'NRF is derived from BAR; push the prices of BAR'],
+    ['no rate plan', { roomType: 'DBL', rateByGuests: { '2': '80' } }, '/updates/0/rateByGuests', 'per-guest prices need a ratePlan'],
+    ['a rate whose derived 1-guest price is negative', { roomType: 'DBL', ratePlan: 'BAR', rate: '15' }, '/updates/0/rate', "the 1-guest price of BAR on DBL would be negative (-5.00); see the plan's occupancy settings"],
+  ])('refuses %s', (_name, update, pointer, detail) => {
+    expect(errorsOf(() => planOcc([{ ...day, ...update }]))).toContainEqual({ pointer, detail });
+  });
+});

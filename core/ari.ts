@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { addDays, addYears, eachDate, isIsoDate, todayIn, WEEKDAYS, type IsoDate } from './dates';
 import { ValidationError, type FieldError } from './errors';
-import { currencyDecimals, decimalPlaces, formatAmount, isDecimalString, isNegativeAmount } from './money';
+import { currencyDecimals, decimalPlaces, formatAmount, isDecimalString, isNegativeAmount, toScaled } from './money';
+import { baseGuests, ledgerPricesByGuests, occupancyOf, type AmountsByGuests } from './occupancy';
 import { deriveRate } from './pricing';
 import { descendantsOf, findRatePlan, findRoomType, type Property } from './property';
 import { zodIssuesToFieldErrors } from './property-document';
@@ -13,6 +14,10 @@ export const MAX_PAST_DAYS = 1;
 
 const isoDate = z.string().refine(isIsoDate, 'must be a date in YYYY-MM-DD form');
 const count = z.number().int('must be a whole number').min(0, 'must not be negative').max(100_000);
+const money = z
+  .union([z.string(), z.number()])
+  .transform(String)
+  .refine(isDecimalString, 'must be a decimal amount such as "129.00"');
 const stay = z.number().int('must be a whole number').min(1, 'must be at least 1').max(999).nullable();
 
 export const ariUpdateSchema = z
@@ -25,11 +30,9 @@ export const ariUpdateSchema = z
     available: count.optional(),
     total: count.optional(),
     outOfOrder: count.optional(),
-    rate: z
-      .union([z.string(), z.number()])
-      .transform(String)
-      .refine(isDecimalString, 'must be a decimal amount such as "129.00"')
-      .optional(),
+    rate: money.optional(),
+    /** Prices per number of guests ("1": "99.00"); `rate` is the base occupancy's and must agree with it. */
+    rateByGuests: z.record(z.string(), money).optional(),
     minStay: stay.optional(),
     maxStay: stay.optional(),
     closedToArrival: z.boolean().optional(),
@@ -60,6 +63,12 @@ export interface RatePatch {
   roomType: string;
   date: IsoDate;
   amount?: string;
+  /**
+   * Per-guest prices pushed with `amount` (keys "1", "2", …). Only with `amount`; an `amount`
+   * without them replaces per-guest prices pushed before, which were prices beside the old rate,
+   * and the plan's occupancy settings derive every count again.
+   */
+  amountsByGuests?: AmountsByGuests;
   minStay?: number | null;
   maxStay?: number | null;
   closedToArrival?: boolean;
@@ -73,7 +82,7 @@ export interface AriPlan {
 }
 
 const INVENTORY_FIELDS = ['available', 'total', 'outOfOrder'] as const;
-const RATE_FIELDS = ['rate', 'minStay', 'maxStay', 'closedToArrival', 'closedToDeparture', 'stopSell'] as const;
+const RATE_FIELDS = ['rate', 'rateByGuests', 'minStay', 'maxStay', 'closedToArrival', 'closedToDeparture', 'stopSell'] as const;
 
 export function parseAriBatch(input: unknown): AriBatch {
   const parsed = ariBatchSchema.safeParse(input);
@@ -137,6 +146,13 @@ export function planAriBatch(property: Property, batch: AriBatch, now: Date = ne
         errors.push({ pointer: at('rate'), detail: `${plan.code} is derived from ${plan.derivedFrom}; push the rate of ${plan.derivedFrom}` });
       }
     }
+    const rate = u.rateByGuests !== undefined && roomType && plan ? checkRateByGuests(property, u, plan.code, roomType.maxOccupancy, at, errors) : u.rate;
+    if (u.rateByGuests !== undefined) {
+      if (u.ratePlan === undefined) errors.push({ pointer: at('rateByGuests'), detail: 'per-guest prices need a ratePlan' });
+      if (plan?.derivedFrom !== undefined) {
+        errors.push({ pointer: at('rateByGuests'), detail: `${plan.code} is derived from ${plan.derivedFrom}; push the prices of ${plan.derivedFrom}` });
+      }
+    }
     if (typeof u.minStay === 'number' && typeof u.maxStay === 'number' && u.minStay > u.maxStay) {
       errors.push({ pointer: at('maxStay'), detail: `maxStay ${u.maxStay} is below minStay ${u.minStay}` });
     }
@@ -157,10 +173,13 @@ export function planAriBatch(property: Property, batch: AriBatch, now: Date = ne
     // Restrictions without a plan apply to every plan sold on the room type.
     const targets = plan ? [plan] : property.ratePlans.filter((p) => p.roomTypes.includes(roomType.code));
     const withDerived = new Map<string, string | undefined>(); // plan code → its amount for this update
-    const amount = u.rate !== undefined ? formatAmount(u.rate, decimals) : undefined;
+    const byGuestsOf = new Map<string, AmountsByGuests | null>(); // plan code → its per-guest prices, where it has an amount
+    const amount = rate !== undefined ? formatAmount(rate, decimals) : undefined;
+    const pushedByGuests = u.rateByGuests !== undefined ? normaliseByGuests(u.rateByGuests, decimals) : null;
     for (const target of targets) {
       if (withDerived.has(target.code)) continue;
       withDerived.set(target.code, amount);
+      byGuestsOf.set(target.code, pushedByGuests);
       for (const child of descendantsOf(property, target.code)) {
         if (!child.roomTypes.includes(roomType.code) || withDerived.has(child.code)) continue;
         const parentAmount = child.derivedFrom !== undefined ? withDerived.get(child.derivedFrom) : undefined;
@@ -171,16 +190,37 @@ export function planAriBatch(property: Property, batch: AriBatch, now: Date = ne
             return;
           }
           withDerived.set(child.code, derived);
+          // Per-guest prices flow down like the rate: each adjusted as the parent's rate is.
+          const parentByGuests = child.derivedFrom !== undefined ? byGuestsOf.get(child.derivedFrom) ?? null : null;
+          const adjust = child.adjust;
+          byGuestsOf.set(child.code, parentByGuests && Object.fromEntries(Object.entries(parentByGuests).map(([g, a]) => [g, deriveRate(a, adjust, decimals, child.rounding?.ending)])));
         } else {
           withDerived.set(child.code, undefined);
         }
       }
     }
     for (const [planCode, planAmount] of withDerived) {
+      if (planAmount === undefined) continue;
+      // Every price a guest count would get must be a price: a derived rate's per-guest prices, and
+      // an amount offset of the plan's occupancy settings on a low rate, can go below zero.
+      const ledger = ledgerPricesByGuests({ amount: planAmount, pushed: byGuestsOf.get(planCode), occupancy: occupancyOf(property, planCode), maxOccupancy: roomType.maxOccupancy, decimals });
+      const negative = Object.entries(ledger).find(([, price]) => isNegativeAmount(price));
+      if (negative) {
+        const [guests, price] = negative;
+        errors.push({ pointer: at(u.rateByGuests?.[guests] !== undefined ? `rateByGuests/${guests}` : 'rate'), detail: `the ${guests}-guest price of ${planCode} on ${roomType.code} would be negative (${price}); see the plan's occupancy settings` });
+        return;
+      }
+    }
+    for (const [planCode, planAmount] of withDerived) {
       for (const date of dates) {
         const key = `${planCode}|${roomType.code}|${date}`;
         const cell = rates.get(key) ?? { ratePlan: planCode, roomType: roomType.code, date };
-        if (planAmount !== undefined) cell.amount = planAmount;
+        if (planAmount !== undefined) {
+          cell.amount = planAmount;
+          const byGuests = byGuestsOf.get(planCode);
+          if (byGuests) cell.amountsByGuests = byGuests;
+          else delete cell.amountsByGuests; // a later update of the batch set the rate alone
+        }
         if (u.minStay !== undefined) cell.minStay = u.minStay;
         if (u.maxStay !== undefined) cell.maxStay = u.maxStay;
         if (u.closedToArrival !== undefined) cell.closedToArrival = u.closedToArrival;
@@ -193,6 +233,37 @@ export function planAriBatch(property: Property, batch: AriBatch, now: Date = ne
 
   if (errors.length > 0) throw new ValidationError(errors.slice(0, 200));
   return { inventory: [...inventory.values()], rates: [...rates.values()] };
+}
+
+/**
+ * Checks an update's per-guest prices and returns the base occupancy's price, which is the rate:
+ * `rate` when given (and then rateByGuests[base], when given, must be the same price), else
+ * rateByGuests[base].
+ */
+function checkRateByGuests(property: Property, u: AriUpdate, ratePlan: string, maxOccupancy: number, at: (field: string) => string, errors: FieldError[]): string | undefined {
+  const byGuests = u.rateByGuests ?? {};
+  const decimals = currencyDecimals(property.currency);
+  const base = baseGuests(occupancyOf(property, ratePlan), maxOccupancy);
+  for (const [key, amount] of Object.entries(byGuests)) {
+    const where = at(`rateByGuests/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    const guests = /^[1-9]\d{0,2}$/.test(key) ? Number(key) : undefined;
+    if (guests === undefined || guests > maxOccupancy) errors.push({ pointer: where, detail: `must be a number of guests from 1 to ${maxOccupancy}, the most ${u.roomType} sleeps` });
+    if (isNegativeAmount(amount)) errors.push({ pointer: where, detail: 'must not be negative' });
+    else if (decimalPlaces(amount) > decimals) errors.push({ pointer: where, detail: `${property.currency} has ${decimals} decimals; got ${amount}` });
+  }
+  const atBase = byGuests[String(base)];
+  if (u.rate === undefined) {
+    if (atBase === undefined) errors.push({ pointer: at('rateByGuests'), detail: `give rate, or the price for ${base} guests (the base occupancy of ${ratePlan} on ${u.roomType}), which is the rate` });
+    return atBase;
+  }
+  if (atBase !== undefined && isDecimalString(atBase) && toScaled(atBase) !== toScaled(u.rate)) {
+    errors.push({ pointer: at(`rateByGuests/${base}`), detail: `must equal rate (${u.rate}): rate is the price for ${base} guests, the base occupancy of ${ratePlan} on ${u.roomType}` });
+  }
+  return u.rate;
+}
+
+function normaliseByGuests(byGuests: Readonly<Record<string, string>>, decimals: number): Record<string, string> {
+  return Object.fromEntries(Object.entries(byGuests).map(([guests, amount]) => [String(Number(guests)), formatAmount(amount, decimals)]));
 }
 
 /** The smallest date range per room type (and rate plan) covering the given cells: what a channel must re-read. */

@@ -110,31 +110,34 @@ export async function applyAriPlan(trx: DbHandle, stored: StoredProperty, plan: 
       p.map((c) => flag(c.closedToArrival)),
       p.map((c) => flag(c.closedToDeparture)),
       p.map((c) => flag(c.stopSell)),
+      p.map((c) => (c.amountsByGuests ? JSON.stringify(c.amountsByGuests) : null)),
       stored.id,
     );
     // Rate cells are written only by ARI batches, which the property lock above serialises, so
-    // merging with the current row in the SELECT cannot race another writer.
+    // merging with the current row in the SELECT cannot race another writer. Per-guest prices go
+    // with the rate: a rate pushed without them drops the old ones, a restriction keeps them.
     const upserted = await trx.raw<{ rows: { rate_plan_id: number; room_type_id: number; stay_date: string }[] }>(
       `INSERT INTO rate_cells AS t (property_id, rate_plan_id, room_type_id, stay_date, amount, min_stay, max_stay,
-                              closed_to_arrival, closed_to_departure, stop_sell)
+                              closed_to_arrival, closed_to_departure, stop_sell, amounts_by_guests)
        SELECT ?, p.rate_plan_id, p.room_type_id, p.stay_date,
               COALESCE(p.amount, c.amount),
               CASE WHEN p.min_set THEN p.min_stay ELSE c.min_stay END,
               CASE WHEN p.max_set THEN p.max_stay ELSE c.max_stay END,
               COALESCE(p.cta, c.closed_to_arrival, false),
               COALESCE(p.ctd, c.closed_to_departure, false),
-              COALESCE(p.stop_sell, c.stop_sell, false)
-       FROM unnest(?::int[], ?::int[], ?::date[], ?::numeric[], ?::bool[], ?::int[], ?::bool[], ?::int[], ?::bool[], ?::bool[], ?::bool[])
-            AS p(rate_plan_id, room_type_id, stay_date, amount, min_set, min_stay, max_set, max_stay, cta, ctd, stop_sell)
+              COALESCE(p.stop_sell, c.stop_sell, false),
+              CASE WHEN p.amount IS NOT NULL THEN p.by_guests ELSE c.amounts_by_guests END
+       FROM unnest(?::int[], ?::int[], ?::date[], ?::numeric[], ?::bool[], ?::int[], ?::bool[], ?::int[], ?::bool[], ?::bool[], ?::bool[], ?::jsonb[])
+            AS p(rate_plan_id, room_type_id, stay_date, amount, min_set, min_stay, max_set, max_stay, cta, ctd, stop_sell, by_guests)
        LEFT JOIN rate_cells c ON c.property_id = ? AND c.rate_plan_id = p.rate_plan_id
                              AND c.room_type_id = p.room_type_id AND c.stay_date = p.stay_date
        ON CONFLICT (property_id, rate_plan_id, room_type_id, stay_date) DO UPDATE SET
          amount = EXCLUDED.amount, min_stay = EXCLUDED.min_stay, max_stay = EXCLUDED.max_stay,
          closed_to_arrival = EXCLUDED.closed_to_arrival, closed_to_departure = EXCLUDED.closed_to_departure,
-         stop_sell = EXCLUDED.stop_sell, version = t.version + 1, updated_at = now()
-       WHERE (t.amount, t.min_stay, t.max_stay, t.closed_to_arrival, t.closed_to_departure, t.stop_sell)
+         stop_sell = EXCLUDED.stop_sell, amounts_by_guests = EXCLUDED.amounts_by_guests, version = t.version + 1, updated_at = now()
+       WHERE (t.amount, t.min_stay, t.max_stay, t.closed_to_arrival, t.closed_to_departure, t.stop_sell, t.amounts_by_guests)
              IS DISTINCT FROM (EXCLUDED.amount, EXCLUDED.min_stay, EXCLUDED.max_stay,
-                               EXCLUDED.closed_to_arrival, EXCLUDED.closed_to_departure, EXCLUDED.stop_sell)
+                               EXCLUDED.closed_to_arrival, EXCLUDED.closed_to_departure, EXCLUDED.stop_sell, EXCLUDED.amounts_by_guests)
        RETURNING t.rate_plan_id, t.room_type_id, t.stay_date`,
       params,
     );

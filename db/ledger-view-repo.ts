@@ -7,6 +7,8 @@ import type { StoredProperty } from './properties-repo';
 export interface RatePlanDay {
   ratePlan: string;
   rate: string | null;
+  /** Per-guest prices the PMS pushed with the rate ({"1": "99.00"}); null when it pushed the rate alone. */
+  rateByGuests: Record<string, string> | null;
   minStay: number | null;
   maxStay: number | null;
   closedToArrival: boolean;
@@ -57,7 +59,7 @@ export async function readLedgerView(db: DbHandle, stored: StoredProperty, query
       .whereIn('room_type_id', roomTypeIds)
       .whereIn('rate_plan_id', ratePlans.map((p) => stored.ratePlanIds.get(p.code) as number))
       .whereBetween('stay_date', [query.from, query.to])
-      .select<RateRow[]>('rate_plan_id', 'room_type_id', 'stay_date', 'amount', 'min_stay', 'max_stay', 'closed_to_arrival', 'closed_to_departure', 'stop_sell', 'version'),
+      .select<RateRow[]>('rate_plan_id', 'room_type_id', 'stay_date', 'amount', 'amounts_by_guests', 'min_stay', 'max_stay', 'closed_to_arrival', 'closed_to_departure', 'stop_sell', 'version'),
   ]);
   const inventoryByCell = new Map(inventory.map((r) => [`${r.room_type_id}|${r.stay_date}`, r]));
   const rateByCell = new Map(rates.map((r) => [`${r.rate_plan_id}|${r.room_type_id}|${r.stay_date}`, r]));
@@ -83,6 +85,7 @@ export async function readLedgerView(db: DbHandle, stored: StoredProperty, query
             return {
               ratePlan: plan.code,
               rate: rate?.amount != null ? formatAmount(rate.amount, stored.currencyDecimals) : null,
+              rateByGuests: byGuestsOf(rate?.amounts_by_guests, stored.currencyDecimals),
               minStay: rate?.min_stay ?? null,
               maxStay: rate?.max_stay ?? null,
               closedToArrival: rate?.closed_to_arrival ?? false,
@@ -113,6 +116,7 @@ interface RateRow {
   room_type_id: number;
   stay_date: string;
   amount: string | null;
+  amounts_by_guests: Record<string, string> | null;
   min_stay: number | null;
   max_stay: number | null;
   closed_to_arrival: boolean;
@@ -141,7 +145,7 @@ export async function readLedgerSpans(
   db: DbHandle,
   stored: StoredProperty,
   spans: ReadonlyArray<{ roomTypeId: number; from: IsoDate; to: IsoDate }>,
-): Promise<{ inventory: Array<LedgerSpanNight>; rates: Array<{ roomType: string; ratePlan: string; date: IsoDate; amount: string | null; minStay: number | null; maxStay: number | null; closedToArrival: boolean; closedToDeparture: boolean; stopSell: boolean }> }> {
+): Promise<{ inventory: Array<LedgerSpanNight>; rates: Array<{ roomType: string; ratePlan: string; date: IsoDate; amount: string | null; amountsByGuests: Record<string, string> | null; minStay: number | null; maxStay: number | null; closedToArrival: boolean; closedToDeparture: boolean; stopSell: boolean }> }> {
   if (spans.length === 0) return { inventory: [], rates: [] };
   const bindings = [spans.map((s) => s.roomTypeId), spans.map((s) => s.from), spans.map((s) => s.to)] as unknown as Knex.RawBinding[];
   const nights = `unnest(?::int[], ?::date[], ?::date[]) AS s(room_type_id, from_date, to_date)
@@ -157,8 +161,8 @@ export async function readLedgerSpans(
        LEFT JOIN inventory_cells c ON c.property_id = ? AND c.room_type_id = s.room_type_id AND c.stay_date = g.night::date`,
       [...bindings, stored.id],
     ),
-    db.raw<{ rows: Array<{ room_type_id: number; rate_plan_id: number; night: string; amount: string | null; min_stay: number | null; max_stay: number | null; closed_to_arrival: boolean | null; closed_to_departure: boolean | null; stop_sell: boolean | null }> }>(
-      `SELECT s.room_type_id, rp.id AS rate_plan_id, g.night::date::text AS night, c.amount, c.min_stay, c.max_stay,
+    db.raw<{ rows: Array<{ room_type_id: number; rate_plan_id: number; night: string; amount: string | null; amounts_by_guests: Record<string, string> | null; min_stay: number | null; max_stay: number | null; closed_to_arrival: boolean | null; closed_to_departure: boolean | null; stop_sell: boolean | null }> }>(
+      `SELECT s.room_type_id, rp.id AS rate_plan_id, g.night::date::text AS night, c.amount, c.amounts_by_guests, c.min_stay, c.max_stay,
               c.closed_to_arrival, c.closed_to_departure, c.stop_sell
        FROM ${nights}
        JOIN rate_plan_room_types rprt ON rprt.room_type_id = s.room_type_id
@@ -189,6 +193,7 @@ export async function readLedgerSpans(
         ratePlan: planCode.get(r.rate_plan_id) as string,
         date: r.night,
         amount: r.amount !== null ? formatAmount(r.amount, stored.currencyDecimals) : null,
+        amountsByGuests: byGuestsOf(r.amounts_by_guests, stored.currencyDecimals),
         minStay: r.min_stay,
         maxStay: r.max_stay,
         closedToArrival: r.closed_to_arrival ?? false,
@@ -196,4 +201,10 @@ export async function readLedgerSpans(
         stopSell: r.stop_sell ?? false,
       })),
   };
+}
+
+/** Per-guest prices as stored (jsonb), in the currency's decimals; null for none. */
+function byGuestsOf(stored: Record<string, string> | null | undefined, decimals: number): Record<string, string> | null {
+  if (!stored) return null;
+  return Object.fromEntries(Object.entries(stored).map(([guests, amount]) => [guests, formatAmount(String(amount), decimals)]));
 }

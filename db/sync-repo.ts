@@ -174,7 +174,7 @@ export async function readAckedView(
     ),
     db.raw<{ rows: RateStateRow[] }>(
       `SELECT st.room_type_id, st.rate_plan_id, st.stay_date, st.amount, st.min_stay, st.max_stay,
-              st.closed_to_arrival, st.closed_to_departure, st.stop_sell
+              st.closed_to_arrival, st.closed_to_departure, st.stop_sell, st.occupancy_prices
        FROM channel_rate_state st
        JOIN ${spansSql} ON st.room_type_id = s.room_type_id AND st.stay_date BETWEEN s.from_date AND s.to_date
        WHERE st.channel_id = ?`,
@@ -194,6 +194,7 @@ export async function readAckedView(
         closedToArrival: r.closed_to_arrival,
         closedToDeparture: r.closed_to_departure,
         stopSell: r.stop_sell,
+        ...(r.occupancy_prices ?? {}),
       }),
     ),
   };
@@ -209,6 +210,8 @@ interface RateStateRow {
   closed_to_arrival: boolean;
   closed_to_departure: boolean;
   stop_sell: boolean;
+  /** Stored as the view had them (already in the channel's currency and decimals). */
+  occupancy_prices: Pick<ChannelRateCell, 'byGuests' | 'extraAdult' | 'extraChild'> | null;
 }
 
 /** Records what the channel has acknowledged. Called only after the channel said yes. */
@@ -235,12 +238,12 @@ export async function saveAckedView(
     const r = view.rates;
     await db.raw(
       `INSERT INTO channel_rate_state (channel_id, rate_plan_id, room_type_id, stay_date, amount, min_stay, max_stay,
-                                       closed_to_arrival, closed_to_departure, stop_sell)
-       SELECT ?, * FROM unnest(?::int[], ?::int[], ?::date[], ?::numeric[], ?::int[], ?::int[], ?::bool[], ?::bool[], ?::bool[])
+                                       closed_to_arrival, closed_to_departure, stop_sell, occupancy_prices)
+       SELECT ?, * FROM unnest(?::int[], ?::int[], ?::date[], ?::numeric[], ?::int[], ?::int[], ?::bool[], ?::bool[], ?::bool[], ?::jsonb[])
        ON CONFLICT (channel_id, rate_plan_id, room_type_id, stay_date) DO UPDATE SET
          amount = EXCLUDED.amount, min_stay = EXCLUDED.min_stay, max_stay = EXCLUDED.max_stay,
          closed_to_arrival = EXCLUDED.closed_to_arrival, closed_to_departure = EXCLUDED.closed_to_departure,
-         stop_sell = EXCLUDED.stop_sell, acked_at = now()`,
+         stop_sell = EXCLUDED.stop_sell, occupancy_prices = EXCLUDED.occupancy_prices, acked_at = now()`,
       [
         channelId,
         r.map((c) => ids.ratePlan.get(c.ratePlan)),
@@ -252,6 +255,7 @@ export async function saveAckedView(
         r.map((c) => c.closedToArrival),
         r.map((c) => c.closedToDeparture),
         r.map((c) => c.stopSell),
+        r.map((c) => occupancyPricesJson(c)),
       ] as unknown as Knex.RawBinding[],
     );
   }
@@ -313,4 +317,14 @@ export async function addDeadLetter(db: DbHandle, entry: { channelId: number; pr
 
 export async function logDelivery(db: DbHandle, entry: { channelId: number; messages: number; cells: number; lagMs: number | null; outcome: string }): Promise<void> {
   await db('delivery_log').insert({ channel_id: entry.channelId, messages: entry.messages, cells: entry.cells, lag_ms: entry.lagMs, outcome: entry.outcome });
+}
+
+/** A cell's per-guest prices and supplements as acknowledged state; null for a cell without them. */
+function occupancyPricesJson(c: ChannelRateCell): string | null {
+  if (c.byGuests === undefined && c.extraAdult === undefined && c.extraChild === undefined) return null;
+  return JSON.stringify({
+    ...(c.byGuests !== undefined ? { byGuests: c.byGuests } : {}),
+    ...(c.extraAdult !== undefined ? { extraAdult: c.extraAdult } : {}),
+    ...(c.extraChild !== undefined ? { extraChild: c.extraChild } : {}),
+  });
 }

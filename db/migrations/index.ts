@@ -7,6 +7,7 @@ import * as correlationIds from './20261201090000_correlation_ids';
 import * as reconciliationBookings from './20261201120000_reconciliation_bookings';
 import * as alpineBitsGuestRequests from './20261202100000_alpinebits_guest_requests';
 import * as alpineBitsRatePlans from './20261202110000_alpinebits_rate_plans';
+import * as occupancyPrices from './20261203140000_occupancy_prices';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsx, jest
@@ -21,6 +22,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261201120000_reconciliation_bookings', reconciliationBookings],
   ['20261202100000_alpinebits_guest_requests', alpineBitsGuestRequests],
   ['20261202110000_alpinebits_rate_plans', alpineBitsRatePlans],
+  ['20261203140000_occupancy_prices', occupancyPrices],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {

@@ -52,8 +52,8 @@ describe('PMS JSON API', () => {
     expect(thu.roomTypes[0]).toMatchObject({ roomType: 'DBL', available: 20, sold: 0, total: 20 });
     expect(fri.roomTypes[0]).toMatchObject({ roomType: 'DBL', available: 7, sold: 0, version: 2 });
     expect(fri.roomTypes[0].ratePlans).toEqual([
-      { ratePlan: 'BAR', rate: '129.00', minStay: 2, maxStay: 14, closedToArrival: false, closedToDeparture: false, stopSell: false, version: 1 },
-      { ratePlan: 'NRF', rate: '116.10', minStay: 2, maxStay: 14, closedToArrival: false, closedToDeparture: false, stopSell: false, version: 1 },
+      { ratePlan: 'BAR', rate: '129.00', rateByGuests: null, minStay: 2, maxStay: 14, closedToArrival: false, closedToDeparture: false, stopSell: false, version: 1 },
+      { ratePlan: 'NRF', rate: '116.10', rateByGuests: null, minStay: 2, maxStay: 14, closedToArrival: false, closedToDeparture: false, stopSell: false, version: 1 },
     ]);
 
     const filtered = await request(app).get('/v1/properties/AMS01/ari?from=2027-03-05&to=2027-03-05&ratePlan=NRF').set(auth());
@@ -73,6 +73,34 @@ describe('PMS JSON API', () => {
         { roomType: 'DBL', ratePlan: 'NRF', from: '2027-03-10', to: '2027-03-12' },
       ]),
     );
+  });
+
+  it('keeps per-guest prices pushed with the rate (derived plans too), shows them in the ledger view, and drops them when a rate comes alone', async () => {
+    const view = async () => (await request(app).get('/v1/properties/AMS01/ari?from=2027-05-03&to=2027-05-03').set(auth())).body.days[0].roomTypes[0].ratePlans;
+    const push = (update: object) => request(app).post('/v1/properties/AMS01/ari').set(auth()).send({ updates: [{ roomType: 'DBL', ratePlan: 'BAR', from: '2027-05-03', to: '2027-05-03', ...update }] });
+    await push({ rate: '129.00', rateByGuests: { '1': '99', '2': '129.00' } }).expect(200);
+    expect((await view()).map((p: { ratePlan: string; rate: string; rateByGuests: unknown }) => [p.ratePlan, p.rate, p.rateByGuests])).toEqual([
+      ['BAR', '129.00', { '1': '99.00', '2': '129.00' }],
+      ['NRF', '116.10', { '1': '89.10', '2': '116.10' }],
+    ]);
+    // A per-guest price alone is a change: one more outbox row, one more cell version.
+    const outbox = async () => Number((await t.db('outbox').count<{ c: number }[]>({ c: '*' }))[0]?.c);
+    const before = await outbox();
+    await push({ rate: '129.00', rateByGuests: { '1': '95.00' } }).expect(200);
+    expect(await outbox()).toBe(before + 1);
+    expect((await view())[0]).toMatchObject({ rate: '129.00', rateByGuests: { '1': '95.00' }, version: 2 });
+    // Restrictions keep them; a rate alone drops them.
+    await push({ minStay: 2 }).expect(200);
+    expect((await view())[0]).toMatchObject({ rateByGuests: { '1': '95.00' }, minStay: 2 });
+    await push({ rate: '135.00' }).expect(200);
+    expect((await view()).map((p: { rateByGuests: unknown }) => p.rateByGuests)).toEqual([null, null]);
+
+    const bad = await push({ rate: '129.00', rateByGuests: { '2': '130.00', '3': '150.00' } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors).toEqual([
+      { pointer: '/updates/0/rateByGuests/3', detail: 'must be a number of guests from 1 to 2, the most DBL sleeps' },
+      { pointer: '/updates/0/rateByGuests/2', detail: 'must equal rate (129.00): rate is the price for 2 guests, the base occupancy of BAR on DBL' },
+    ]);
   });
 
   it('replays a repeated Idempotency-Key without writing again, and refuses the key for another payload', async () => {
