@@ -11,6 +11,7 @@ import { registerReport } from './report';
 import { registerReconcile } from './reconcile';
 import { registerBooking } from './booking';
 import { registerRate } from './rate';
+import { registerFx } from './fx';
 import { ExitCode } from './exit-code';
 import { registerXml } from './xml-inspect';
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerReconcile(program);
   registerBooking(program);
   registerRate(program);
+  registerFx(program);
   return program;
 }
 
