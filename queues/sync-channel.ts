@@ -22,7 +22,10 @@ import {
 import { backoffMs } from '../connectors/retry-policy';
 import { ChannelRejectedError, TransientChannelError, type ChannelConnector, type ReservationDelivery } from '../connectors/types';
 import { addDays } from '../core/dates';
-import { formatAmount } from '../core/money';
+import { currencyDecimals, formatAmount } from '../core/money';
+import { channelCurrency, type FxRates } from '../core/fx';
+import { readFxRatesFor } from '../db/fx-repo';
+import { checkExchangeRates } from './exchange-rate-incident';
 import type { ChannelConfig, StayNight } from '../core/property';
 import { findBooking, findGuest } from '../db/bookings-repo';
 import { markAttemptFailed, markDelivered, markRefused, pendingDeliveries } from '../db/deliveries-repo';
@@ -99,6 +102,7 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
   const carried: DirtyRange[] = [];
   // Why a run ended before its work was done; the unsent ranges stay dirty either way.
   let stopped: 'interrupted' | 'lease-lost' | undefined;
+  let fx: FxRates | undefined;
   try {
     // Another round only while a round hit the read limit (a backlog); changes that arrive during a
     // round wait for the next window, so that a burst of changes becomes one message per window.
@@ -119,9 +123,13 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
       const safety = parseSafetyBuffer((await db('properties').where({ id: stored.id }).first<{ safety_buffer_rooms: unknown }>('safety_buffer_rooms'))?.safety_buffer_rooms);
       const bufferPercent = safety.channels.includes(channel.code) ? 0 : safety.percent;
       const spans = mergeSpans(dirty);
-      const desired = channelViewOf(stored.property, channel, await readLedgerSlice(db, stored, spans), bufferPercent);
+      // Read once per run: the rates a channel in another currency converts at (core/fx.ts).
+      fx ??= await readFxRatesFor(db, stored.property);
+      const desired = channelViewOf(stored.property, channel, await readLedgerSlice(db, stored, spans), bufferPercent, undefined, fx);
+      await checkExchangeRates(deps, { propertyId: stored.id, channelId }, stored.property, channel, desired, fx);
       const codes = idMaps(stored);
-      const acked = await readAckedView(db, channelId, spans, { roomType: codes.roomTypeCode, ratePlan: codes.ratePlanCode }, stored.currencyDecimals);
+      // Acknowledged prices are in the channel's currency, so compared in its decimals (JPY: none).
+      const acked = await readAckedView(db, channelId, spans, { roomType: codes.roomTypeCode, ratePlan: codes.ratePlanCode }, currencyDecimals(channelCurrency(stored.property, channel)));
       const changes = diffChannelView(desired, acked);
       const caps = connector.capabilities(channel);
       const context = { property: stored.property, channel, correlationId: `sync-${channelId}-${dirty[0]?.id ?? 0}` };

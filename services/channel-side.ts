@@ -4,6 +4,8 @@ import type { ChannelConfig } from '../core/property';
 import type { Db } from '../db/connection';
 import type { StoredProperty } from '../db/properties-repo';
 import { readAckedView } from '../db/sync-repo';
+import { channelCurrency } from '../core/fx';
+import { currencyDecimals } from '../core/money';
 import { readJsonView } from '../connectors/shared/json-view';
 import type { ChannelConnector } from '../connectors/types';
 
@@ -35,5 +37,6 @@ export async function readAcknowledgedSide(db: Db, stored: StoredProperty, chann
     roomType: new Map([...stored.roomTypeIds].map(([code, id]) => [id, code])),
     ratePlan: new Map([...stored.ratePlanIds].map(([code, id]) => [id, code])),
   };
-  return readAckedView(db, channelId, spans, codes, stored.currencyDecimals);
+  // Acknowledged prices are in the channel's currency.
+  return readAckedView(db, channelId, spans, codes, currencyDecimals(channelCurrency(stored.property, channel)));
 }

@@ -19,6 +19,7 @@ import {
 import { INVENTORY_CAPABILITIES, renderInventory, type InventoryInput } from '../../mappers/alpinebits/inventory';
 import { renderRatePlans, type BookingRuleInput, type RateInput } from '../../mappers/alpinebits/rate-plans';
 import { toScaled } from '../../core/money';
+import { channelCurrency } from '../../core/fx';
 import { toChannelRuns } from '../shared/ari-runs';
 import { deliveryOptions, sendWithRetry } from '../http-delivery';
 import { ChannelRejectedError, type ChannelCapabilities, type ChannelConnector, type ChannelContext, type ContentPushResult, type PushResult } from '../types';
@@ -231,7 +232,8 @@ export function renderAlpineBitsMessages(property: Property, channel: ChannelCon
   if (plans.size > 0) {
     const ratePlans = [...plans.entries()]
       .filter(([, p]) => p.bookingRules.length > 0 || p.rates.length > 0)
-      .map(([ratePlan, p]) => ({ ratePlan, currency: property.currency, bookingRules: p.bookingRules, rates: p.rates }));
+      // The channel's currency: channelViewOf converted the amounts into it (core/fx.ts).
+      .map(([ratePlan, p]) => ({ ratePlan, currency: channelCurrency(property, channel), bookingRules: p.bookingRules, rates: p.rates }));
     if (ratePlans.length > 0) {
       const needs: string[] = [HANDSHAKE_CAPABILITIES.ratePlansOverlay];
       if (ratePlans.some((p) => p.bookingRules.length > 0)) needs.push(HANDSHAKE_CAPABILITIES.ratePlansRoomTypeBookingRule);

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { addDays } from '../../core/dates';
 import { compressRuns, type ChannelView } from '../../core/channel-view';
+import { channelCurrency } from '../../core/fx';
 import type { ChannelConfig } from '../../core/property';
 import { deliveryOptions, sendWithRetry } from '../http-delivery';
 import type { ChannelCapabilities, ChannelConnector, ChannelContext, PushResult } from '../types';
@@ -54,7 +55,8 @@ export function renderDirectPayload(context: ChannelContext, changes: ChannelVie
     to: run.to,
     ...run.value,
   }));
-  return { hotel: channel.hotelCode ?? property.code, currency: property.currency, availability, rates };
+  // Amounts are in the channel's currency (channelViewOf converts them), so the payload says that one.
+  return { hotel: channel.hotelCode ?? property.code, currency: channelCurrency(property, channel), availability, rates };
 }
 
 export const directConnector: ChannelConnector = {

@@ -1,5 +1,6 @@
 import type { AxiosResponse } from 'axios';
 import type { ChannelView } from '../../core/channel-view';
+import { channelCurrency } from '../../core/fx';
 import type { ChannelConfig } from '../../core/property';
 import { renderHotelAvailNotif } from '../../mappers/opentravel/hotel-avail-notif';
 import { renderHotelRateAmountNotif } from '../../mappers/opentravel/hotel-rate-amount-notif';
@@ -44,7 +45,8 @@ export function otaXmlConnector(type: 'ota-xml' | 'gds' = 'ota-xml'): ChannelCon
       const echo = (kind: string) => `${context.correlationId ?? 'tw'}-${kind}`.slice(0, 128);
       if (status.length > 0) messages.push(renderHotelAvailNotif({ hotelCode, echoToken: echo('avail'), updates: status }));
       if (runs.rates.length > 0) {
-        messages.push(renderHotelRateAmountNotif({ hotelCode, echoToken: echo('rates'), currency: property.currency, updates: runs.rates }));
+        // The channel's currency: channelViewOf converted the amounts into it (core/fx.ts).
+        messages.push(renderHotelRateAmountNotif({ hotelCode, echoToken: echo('rates'), currency: channelCurrency(property, channel), updates: runs.rates }));
       }
       const warnings: string[] = [];
       for (const xml of messages) {
