@@ -41,6 +41,16 @@ const explainStepSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.enum(['floor', 'ceiling']), ...base, percent: z.string().meta({ description: 'of the base rate' }) }),
   z.object({ kind: z.literal('rounding'), ...base, ending: z.string(), note: z.string().optional().meta({ description: 'when a bound moved or skipped the ending' }) }),
   z.object({ kind: z.literal('markup'), ...base, channel: z.string(), detail: z.record(z.string(), z.string()) }),
+  z.object({
+    kind: z.literal('conversion'),
+    ...base,
+    amount: money.meta({ description: "the price in the channel's currency (`to`), rounded to its decimals" }),
+    channel: z.string(),
+    from: z.string().meta({ description: 'the property currency', example: 'EUR' }),
+    to: z.string().meta({ description: "the channel's currency", example: 'GBP' }),
+    rate: z.string().meta({ description: 'units of `to` for one unit of `from`', example: '0.8563' }),
+    validFrom: z.string().meta({ description: 'the date of the exchange rate row used: the latest of the pair on or before the night', example: '2027-03-01' }),
+  }),
 ]);
 
 /** The answer of GET /v1/properties/{code}/rates/explain (core/rate-explain.ts ExplainResult). */
@@ -55,13 +65,21 @@ export const rateExplainResultSchema = z
     asOf: z.string().meta({ description: 'the day the booking window is counted from' }),
     daysBeforeArrival: z.number().int(),
     occupancy: z.object({ sold: z.number().int().meta({ description: "rooms taken: sold through the hub, or more when the PMS's own available count says so" }), total: z.number().int(), percent: z.string().meta({ description: 'rooms taken ÷ total, one decimal at most' }) }),
-    channel: z.object({ code: z.string(), roomType: z.string(), ratePlan: z.string() }).nullable().meta({ description: "the channel's own codes; null without ?channel=" }),
+    channel: z
+      .object({
+        code: z.string(),
+        roomType: z.string(),
+        ratePlan: z.string(),
+        currency: z.string().optional().meta({ description: "only for a channel selling in another currency than the property's: the currency of `final`" }),
+      })
+      .nullable()
+      .meta({ description: "the channel's own codes; null without ?channel=" }),
     base: money.nullable().meta({ description: "the plan's rate in the ledger; null while no rate is loaded" }),
     floor: money.nullable(),
     ceiling: money.nullable(),
     steps: z.array(explainStepSchema),
     notApplied: z.array(z.object({ rule: z.string(), ruleKind: z.enum(PRICING_RULE_KINDS), reason: z.string() })),
-    final: money.nullable().meta({ description: 'the price sent (to the channel when one is named); null while no rate is loaded' }),
+    final: money.nullable().meta({ description: "the price sent (to the channel when one is named, in its currency); null while no rate is loaded or no exchange rate converts it" }),
     note: z.string().optional(),
   })
   .meta({ id: 'RateExplanation' });

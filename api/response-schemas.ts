@@ -265,6 +265,10 @@ export const reconciliationResultSchema = z
         nightsChecked: count.optional().meta({ description: "nights × room types compared with the PMS's sold counts, when the PMS can answer" }),
         pmsFindings: z.array(pmsFinding),
         pmsError: z.string().optional().meta({ description: "the PMS's sold counts could not be read" }),
+        missingExchangeRate: z
+          .object({ from: z.string(), to: z.string(), nights: count, firstNight: calendarDate, lastNight: calendarDate })
+          .optional()
+          .meta({ description: 'the channel sells in another currency and no exchange rate converts these nights: their prices are not sent (tidewater fx load)' }),
       }),
     ),
     findings: count.meta({ description: 'differences of every kind over all channels' }),

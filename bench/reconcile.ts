@@ -19,6 +19,7 @@ import type { Db } from '../db/connection';
 import { readLedgerSpans } from '../db/ledger-view-repo';
 import type { StoredProperty } from '../db/properties-repo';
 import { readAckedView } from '../db/sync-repo';
+import { readFxRatesFor } from '../db/fx-repo';
 import { applyAriBatch } from '../services/ari-service';
 import { importProperty, requireProperty } from '../services/property-service';
 import { carriedFields, reconcileProperty } from '../services/reconcile-service';
@@ -191,8 +192,9 @@ async function breakdown(db: Db, from: string, to: string): Promise<Map<string, 
     roomType: new Map([...stored.roomTypeIds].map(([code, id]) => [id, code])),
     ratePlan: new Map([...stored.ratePlanIds].map(([code, id]) => [id, code])),
   };
+  const fx = await timed('readFxRatesFor', () => readFxRatesFor(db, stored.property));
   for (const channel of stored.property.channels) {
-    const expected = await timed('channelViewOf, all channels', () => channelViewOf(stored.property, channel, slice, 0));
+    const expected = await timed('channelViewOf, all channels', () => channelViewOf(stored.property, channel, slice, 0, undefined, fx));
     const view = await timed('readAckedView (2 queries + mapping), all channels', () =>
       readAckedView(db, stored.channelIds.get(channel.code) as number, spans, codes, stored.currencyDecimals),
     );

@@ -15,7 +15,7 @@ export function registerRate(program: Command): void {
       'Explains the price of one room type, rate plan and night, step by step: the rate the PMS pushed, each derived ' +
         'plan on the way (e.g. RACK → BAR −10% → NRF −10%), every pricing rule that applies with its factor and the ' +
         'running amount (season, weekday, occupancy from the ledger, booking window, events), the floor and ceiling, ' +
-        "the price ending, and with --channel the channel's markup. Rules that do not apply are listed with the reason. " +
+        "the price ending, and with --channel the channel's markup and, for a channel selling in another currency, the conversion (rate and its date). Rules that do not apply are listed with the reason. " +
         "The rules are the property document's `pricing` section; rates and sold/total come from the ledger as it is now. " +
         'The same JSON is served at GET /v1/properties/{code}/rates/explain. ' +
         'Exits 1 if the property, room type, plan or channel is unknown.',
@@ -50,7 +50,7 @@ export function registerRate(program: Command): void {
 
 /** The explanation as a plain table, one line per step, within 100 columns for rule names up to 50 characters. */
 export function renderExplainTable(r: ExplainResult): string {
-  const sentTo = r.channel ? `, sent to ${r.channel.code} as ${r.channel.roomType}/${r.channel.ratePlan}` : '';
+  const sentTo = r.channel ? `, sent to ${r.channel.code} as ${r.channel.roomType}/${r.channel.ratePlan}${r.channel.currency !== undefined ? ` in ${r.channel.currency}` : ''}` : '';
   const lines = [
     `${r.property} ${r.roomType}/${r.ratePlan} on ${r.date} (${r.weekday}), ${r.currency}${sentTo}`,
     `as of ${r.asOf}: ${r.daysBeforeArrival} ${Math.abs(r.daysBeforeArrival) === 1 ? 'day' : 'days'} before arrival; ` +
@@ -66,7 +66,7 @@ export function renderExplainTable(r: ExplainResult): string {
     lines.push(fmt(rows[i] as string[]));
     if ('note' in s && s.note !== undefined) lines.push(`      ${s.note}`);
   });
-  lines.push(fmt(rows[rows.length - 1] as string[]) + (r.final === null ? '' : ` ${r.currency}`));
+  lines.push(fmt(rows[rows.length - 1] as string[]) + (r.final === null ? '' : ` ${r.channel?.currency ?? r.currency}`));
   if (r.note !== undefined) lines.push(`  ${r.note}`);
   if (r.floor !== null && r.ceiling !== null) lines.push(`  bounds: floor ${r.floor}, ceiling ${r.ceiling}`);
   if (r.notApplied.length > 0) {

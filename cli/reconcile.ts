@@ -47,13 +47,15 @@ export function registerReconcile(program: Command): void {
         const human = outcome.needsHuman > 0 ? ` (${outcome.needsHuman} need a person: see "needs a human")` : '';
         throw new ExitCode(1, `${outcome.drift} differences between the channels and the ledger${human}`);
       }
+      // Prices a channel is not sent for want of an exchange rate are not drift, but not fine either.
+      if (outcome.missingRates.length > 0) throw new ExitCode(1, `no exchange rate, prices not sent: ${outcome.missingRates.join(', ')} (tidewater fx load FILE)`);
     });
 }
 
 type ReconcileOpts = { property?: string; channel?: string; from?: string; to?: string; fix?: boolean; format: 'table' | 'csv' | 'json' };
 
 /** Checks every selected property, fixes if asked, prints; returns the differences left and what could not be read. */
-async function run(db: Db, logger: Logger, opts: ReconcileOpts): Promise<{ drift: number; needsHuman: number; unreadable: string[] }> {
+async function run(db: Db, logger: Logger, opts: ReconcileOpts): Promise<{ drift: number; needsHuman: number; unreadable: string[]; missingRates: string[] }> {
   const codes = opts.property !== undefined ? [opts.property] : await db('properties').orderBy('code').pluck<string[]>('code');
   let drift = 0;
   let needsHuman = 0;
@@ -78,7 +80,8 @@ async function run(db: Db, logger: Logger, opts: ReconcileOpts): Promise<{ drift
   }
   process.stdout.write(render(all, opts.format, opts.fix === true));
   const unreadable = all.flatMap((r) => r.channels.filter((c) => unreadableParts(c).length > 0).map((c) => `${r.property} ${c.channel} (${unreadableParts(c).join(', ')})`));
-  return { drift, needsHuman, unreadable };
+  const missingRates = all.flatMap((r) => r.channels.filter((c) => c.missingExchangeRate !== undefined).map((c) => `${r.property} ${c.channel}`));
+  return { drift, needsHuman, unreadable, missingRates };
 }
 
 function unreadableParts(c: ChannelDrift): string[] {
@@ -156,6 +159,7 @@ function describeStatus(c: ChannelDrift): string {
     c.error !== undefined ? `error: ${c.error}` : c.findings.length > 0 ? `${c.findings.length} differences` : undefined,
     c.bookingError !== undefined ? `bookings unreadable: ${c.bookingError}` : c.bookingFindings.length > 0 ? `${c.bookingFindings.length} booking differences` : undefined,
     c.pmsError !== undefined ? `sold counts unreadable: ${c.pmsError}` : c.pmsFindings.length > 0 ? `${c.pmsFindings.length} sold-count differences` : undefined,
+    c.missingExchangeRate !== undefined ? `no prices sent on ${c.missingExchangeRate.nights} nights: no ${c.missingExchangeRate.from}→${c.missingExchangeRate.to} exchange rate` : undefined,
   ].filter((p): p is string => p !== undefined);
   return parts.length > 0 ? parts.join('; ') : 'no drift';
 }
@@ -169,6 +173,9 @@ function needsHumanSection(results: ReconcileResult[], fixed: boolean): string[]
         .map((f) => `${r.property} ${c.channel} booking ${f.channelBookingId}: ${f.field === 'booking' ? ISSUE_TEXT[f.issue] : `${f.field} is ${f.tidewater ?? 'nothing'} in Tidewater, ${f.channel ?? 'nothing'} in the channel`}`),
       ...c.findings.filter((f) => fixed || isUnmappedCell(f)).map((f) => `${r.property} ${c.channel} ${f.date} ${f.roomType}${f.ratePlan ? `/${f.ratePlan}` : ''} ${f.field}: ${isUnmappedCell(f) ? 'a code nobody mapped' : `ledger ${f.ledger ?? 'nothing'}, channel ${f.channel ?? 'nothing'}`}`),
       ...c.pmsFindings.filter((f) => fixed || f.action === 'human').map((f) => `${r.property} ${c.channel} ${f.date} ${f.roomType}: Tidewater sold ${f.tidewater}, the PMS ${f.pms}`),
+      ...(c.missingExchangeRate
+        ? [`${r.property} ${c.channel} ${c.missingExchangeRate.firstNight}…${c.missingExchangeRate.lastNight}: no ${c.missingExchangeRate.from}→${c.missingExchangeRate.to} exchange rate, prices not sent (tidewater fx load FILE)`]
+        : []),
     ]),
   );
   if (items.length === 0) return [];

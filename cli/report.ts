@@ -82,7 +82,9 @@ function renderParity(parity: PropertyReport['rateParity']): string[] {
     if (c.error) lines.push(`    ${c.channel}: own view unreadable, compared what it acknowledged (${c.error})`);
   }
   for (const v of parity.violations.slice(0, PARITY_SHOWN)) {
-    const prices = v.prices.map((p) => (p.shown === p.normalized ? `${p.channel} ${p.shown}` : `${p.channel} ${p.shown} (${p.normalized})`)).join(', ');
+    const prices = v.prices
+      .map((p) => (p.shown === p.normalized && p.currency === undefined ? `${p.channel} ${p.shown}` : `${p.channel} ${p.currency !== undefined ? `${p.currency} ` : ''}${p.shown} (${p.normalized})`))
+      .join(', ');
     lines.push(`    ${v.roomType}/${v.ratePlan} ${v.date} ${v.spreadPercent === null ? 'free somewhere' : `+${v.spreadPercent}%`}: ${prices}`);
   }
   if (parity.violations.length > PARITY_SHOWN) lines.push(`    … and ${parity.violations.length - PARITY_SHOWN} more (use --format json for all)`);

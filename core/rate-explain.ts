@@ -1,6 +1,7 @@
 import { daysBetween, isIsoDate, weekdayOf, type IsoDate, type Weekday } from './dates';
 import { ValidationError, type FieldError } from './errors';
-import { applyMarkup, currencyDecimals, toScaled } from './money';
+import { channelCurrency, NO_FX_RATES, type FxRates } from './fx';
+import { applyMarkup, convertAmount, currencyDecimals, toScaled } from './money';
 import { deriveRate, nightOccupancy, NO_PRICING, occupancyPercent, planLineage, priceCell, type ExplainStep, type NightCounts, type NotAppliedRule } from './pricing';
 import { findRatePlan, findRoomType, type Property, type RateAdjustment } from './property';
 
@@ -22,6 +23,25 @@ export interface RateExplainLedger {
   occupancy: NightCounts;
 }
 
+/**
+ * The last step for a channel selling in another currency: the marked-up price converted at the
+ * night's exchange rate (the latest row of the pair dated on or before the night, core/fx.ts).
+ * Its amount is in `to`, every step before it in the property currency.
+ */
+export interface ConversionStep {
+  kind: 'conversion';
+  label: string;
+  amount: string;
+  channel: string;
+  from: string;
+  to: string;
+  rate: string;
+  /** The date of the table row the rate comes from. */
+  validFrom: IsoDate;
+}
+
+export type ExplainResultStep = ExplainStep | ConversionStep;
+
 export interface ExplainResult {
   property: string;
   currency: string;
@@ -32,14 +52,17 @@ export interface ExplainResult {
   asOf: IsoDate;
   daysBeforeArrival: number;
   occupancy: { sold: number; total: number; percent: string };
-  /** The channel's own codes for the cell; null when the hub's price is explained. */
-  channel: { code: string; roomType: string; ratePlan: string } | null;
+  /**
+   * The channel's own codes for the cell; null when the hub's price is explained. `currency` only
+   * for a channel selling in another currency than the property's: the currency of `final`.
+   */
+  channel: { code: string; roomType: string; ratePlan: string; currency?: string } | null;
   /** The plan's rate in the ledger, which the rules start from; null while no rate is loaded. */
   base: string | null;
   floor: string | null;
   ceiling: string | null;
-  /** From the pushed rate through derivation, rules, bounds and rounding to the channel's markup. */
-  steps: ExplainStep[];
+  /** From the pushed rate through derivation, rules, bounds and rounding to the channel's markup and currency conversion. */
+  steps: ExplainResultStep[];
   notApplied: NotAppliedRule[];
   /** The price sent (to the channel, when one is named); null while no rate is loaded. */
   final: string | null;
@@ -72,15 +95,17 @@ export function checkExplainRequest(property: Property, request: RateExplainRequ
 /**
  * The chain from the pushed rate to the price a channel is sent, step by step: the root plan's
  * rate as the ledger holds it, each derived plan on the way, the pricing rules, floor, ceiling and
- * price ending (priceCell), and the channel's markup (applyMarkup, as channelViewOf applies it).
+ * price ending (priceCell), the channel's markup (applyMarkup, as channelViewOf applies it) and,
+ * for a channel selling in another currency, the conversion at the night's rate from `fx`.
  */
-export function explainRate(property: Property, request: RateExplainRequest, ledger: RateExplainLedger, today: IsoDate): ExplainResult {
+export function explainRate(property: Property, request: RateExplainRequest, ledger: RateExplainLedger, today: IsoDate, fx: FxRates = NO_FX_RATES): ExplainResult {
   const errors = checkExplainRequest(property, request);
   if (errors.length > 0) throw new ValidationError(errors);
   const decimals = currencyDecimals(property.currency);
   const asOf = request.asOf ?? today;
   const channel = request.channel !== undefined ? property.channels.find((c) => c.code === request.channel) : undefined;
   const occupancy = nightOccupancy(ledger.occupancy);
+  const sellsIn = channel ? channelCurrency(property, channel) : property.currency;
   const result: ExplainResult = {
     property: property.code,
     currency: property.currency,
@@ -93,7 +118,12 @@ export function explainRate(property: Property, request: RateExplainRequest, led
     // `sold` is the rooms taken as the rules judge them; an occupancy step says when the PMS's count decided it.
     occupancy: { sold: occupancy.sold, total: occupancy.total, percent: occupancyPercent(occupancy.sold, occupancy.total) },
     channel: channel
-      ? { code: channel.code, roomType: channel.roomTypes[request.roomType] as string, ratePlan: channel.ratePlans[request.ratePlan] as string }
+      ? {
+          code: channel.code,
+          roomType: channel.roomTypes[request.roomType] as string,
+          ratePlan: channel.ratePlans[request.ratePlan] as string,
+          ...(sellsIn !== property.currency ? { currency: sellsIn } : {}),
+        }
       : null,
     base: null,
     floor: null,
@@ -159,6 +189,24 @@ export function explainRate(property: Property, request: RateExplainRequest, led
       amount: final,
       channel: channel.code,
       detail: { percent: channel.markup.percent },
+    });
+  }
+  if (channel && sellsIn !== property.currency) {
+    const rate = fx.rateFor(property.currency, sellsIn, request.date);
+    if (!rate) {
+      result.note = `no ${property.currency}→${sellsIn} exchange rate dated on or before ${request.date}: ${channel.code} is sent no price for this night (tidewater fx load)`;
+      return result;
+    }
+    final = convertAmount(final, property.currency, sellsIn, rate.rate);
+    result.steps.push({
+      kind: 'conversion',
+      label: `${property.currency}→${sellsIn} at ${rate.rate} (rate from ${rate.validFrom})`,
+      amount: final,
+      channel: channel.code,
+      from: property.currency,
+      to: sellsIn,
+      rate: rate.rate,
+      validFrom: rate.validFrom,
     });
   }
   result.final = final;

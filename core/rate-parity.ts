@@ -1,6 +1,6 @@
 import { rateKey } from './channel-view';
 import type { IsoDate } from './dates';
-import { formatScaled, toScaled, withoutMarkup } from './money';
+import { formatScaled, toScaled, withoutConversion, withoutMarkupScaled } from './money';
 
 /** The prices one channel shows, in Tidewater codes, and the markup it is configured with. */
 export interface ChannelPrices {
@@ -8,13 +8,21 @@ export interface ChannelPrices {
   /** The channel's markup percent (decimal string); "0" for none. */
   markupPercent: string;
   rates: Array<{ roomType: string; ratePlan: string; date: IsoDate; amount: string | null }>;
+  /**
+   * For a channel selling in another currency: its currency and the rate each night was converted
+   * at (the same table delivery uses). Its prices are taken back to the property currency before
+   * the markup comes off; a night without a rate cannot be compared and is left out.
+   */
+  conversion?: { currency: string; rateFor: (night: IsoDate) => string | undefined };
 }
 
 export interface ParityPrice {
   channel: string;
-  /** What the channel shows. */
+  /** What the channel shows, in its currency. */
   shown: string;
-  /** The same price with the channel's markup taken off, in the currency's decimals. */
+  /** The channel's currency, when it is not the property's. */
+  currency?: string;
+  /** The same price in the property currency with the channel's markup taken off, in the currency's decimals. */
   normalized: string;
 }
 
@@ -35,7 +43,8 @@ export interface ParityResult {
 
 /**
  * Rate parity: the same room, plan and night must cost the same on every channel once each
- * channel's own markup is taken off. A cell is a violation when its highest normalized price exceeds
+ * channel's price is taken back to the property currency (at the rate it was converted at) and
+ * its own markup is taken off: channelViewOf's conversion and markup, undone in reverse order. A cell is a violation when its highest normalized price exceeds
  * the lowest by more than `tolerancePercent` of the lowest. Comparison runs on the unrounded
  * normalized prices, so a markup's rounding to the minor unit never counts as a spread; the
  * tolerance is there for channels that round their own way.
@@ -46,10 +55,12 @@ export function findParityViolations(channels: ChannelPrices[], tolerancePercent
   for (const c of channels) {
     for (const r of c.rates) {
       if (r.amount === null) continue;
-      const exact = withoutMarkup(r.amount, c.markupPercent);
+      const rate = c.conversion ? c.conversion.rateFor(r.date) : '1';
+      if (rate === undefined) continue;
+      const exact = withoutMarkupScaled(withoutConversion(r.amount, rate), c.markupPercent);
       const key = rateKey(r);
       const cell = byCell.get(key) ?? { roomType: r.roomType, ratePlan: r.ratePlan, date: r.date, prices: [] };
-      cell.prices.push({ channel: c.channel, shown: r.amount, normalized: formatScaled(exact, decimals), exact });
+      cell.prices.push({ channel: c.channel, shown: r.amount, ...(c.conversion ? { currency: c.conversion.currency } : {}), normalized: formatScaled(exact, decimals), exact });
       byCell.set(key, cell);
     }
   }

@@ -3,6 +3,7 @@ import { ValidationError } from '../core/errors';
 import { checkExplainRequest, explainRate, type ExplainResult, type RateExplainRequest } from '../core/rate-explain';
 import type { DbHandle } from '../db/connection';
 import { readLedgerView } from '../db/ledger-view-repo';
+import { readFxRatesFor } from '../db/fx-repo';
 import { requireProperty } from './property-service';
 
 /**
@@ -20,5 +21,6 @@ export async function explainRateOf(db: DbHandle, propertyCode: string, request:
   const [day] = await readLedgerView(db, stored, { from: request.date, to: request.date, roomType: request.roomType });
   const cell = day?.roomTypes[0];
   const rates = new Map((cell?.ratePlans ?? []).map((p) => [p.ratePlan, p.rate]));
-  return explainRate(property, request, { rates, occupancy: cell ?? {} }, todayIn(property.timezone, now));
+  const fx = request.channel !== undefined ? await readFxRatesFor(db, property) : undefined;
+  return explainRate(property, request, { rates, occupancy: cell ?? {} }, todayIn(property.timezone, now), fx);
 }

@@ -6,6 +6,8 @@ import type { ChannelConfig } from '../core/property';
 import { findParityViolations, type ParityViolation } from '../core/rate-parity';
 import type { Db } from '../db/connection';
 import type { StoredProperty } from '../db/properties-repo';
+import { readFxRatesFor } from '../db/fx-repo';
+import { channelCurrency } from '../core/fx';
 import { builtInConnectors } from '../connectors';
 import type { ChannelConnector } from '../connectors/types';
 import { readAcknowledgedSide, readChannelSide, type ChannelSideSource } from './channel-side';
@@ -29,6 +31,8 @@ export interface RateParityChannel {
   channel: string;
   source: ChannelSideSource;
   markupPercent: string | null;
+  /** The channel's currency, when not the property's: its prices are converted back before comparing. */
+  currency?: string;
   /** Why the channel's own view could not be read (its acknowledged state was compared instead). */
   error?: string;
 }
@@ -57,7 +61,8 @@ export function validateParityOptions(options: Pick<RateParityOptions, 'days' | 
 
 /**
  * The prices each channel shows for the same room, plan and night over the next `days` nights,
- * compared after taking off each channel's markup. Channels that carry no rates (iCal, PMS) are
+ * compared after taking each channel's price back to the property currency (the exchange rate it
+ * was converted at) and taking off its markup. Channels that carry no rates (iCal, PMS) are
  * left out; with fewer than two rate channels nothing is read at all.
  */
 export async function checkRateParity(db: Db, stored: StoredProperty, options: RateParityOptions = {}): Promise<RateParityReport> {
@@ -73,10 +78,16 @@ export async function checkRateParity(db: Db, stored: StoredProperty, options: R
   }
   const connectors = options.connectors ?? builtInConnectors();
   const sides = await Promise.all(priced.map((c) => shownBy(db, stored, c, connectors.get(c.type), window, options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS)));
+  const { property } = stored;
+  const fx = await readFxRatesFor(db, property);
+  const currencyOf = (c: ChannelConfig) => (channelCurrency(property, c) !== property.currency ? channelCurrency(property, c) : undefined);
   const result = findParityViolations(
     sides.map(({ channel, view }) => ({
       channel: channel.code,
       markupPercent: channel.markup?.percent ?? '0',
+      ...(currencyOf(channel) !== undefined
+        ? { conversion: { currency: currencyOf(channel) as string, rateFor: (night: IsoDate) => fx.rateFor(property.currency, currencyOf(channel) as string, night)?.rate } }
+        : {}),
       // Codes nobody mapped are reconciliation's business: parity compares what the hub sells.
       rates: view.rates.filter((r) => channel.roomTypes[r.roomType] !== undefined && channel.ratePlans[r.ratePlan] !== undefined),
     })),
@@ -85,7 +96,10 @@ export async function checkRateParity(db: Db, stored: StoredProperty, options: R
   );
   report.checked = result.checked;
   report.violations = result.violations;
-  report.channels = sides.map(({ channel, source, error }) => ({ channel: channel.code, source, markupPercent: channel.markup?.percent ?? null, ...(error !== undefined ? { error } : {}) }));
+  report.channels = sides.map(({ channel, source, error }) => {
+    const currency = currencyOf(channel);
+    return { channel: channel.code, source, markupPercent: channel.markup?.percent ?? null, ...(currency !== undefined ? { currency } : {}), ...(error !== undefined ? { error } : {}) };
+  });
   return report;
 }
 

@@ -12,6 +12,9 @@ import { readLedgerSpans } from '../db/ledger-view-repo';
 import type { StoredProperty } from '../db/properties-repo';
 import { queuePmsRedelivery, readChannelBookings, readHubSoldCounts } from '../db/reconcile-repo';
 import { markChannelsDirty, readAckedView, relayOutboxBatch } from '../db/sync-repo';
+import { readFxRatesFor } from '../db/fx-repo';
+import { channelCurrency, type MissingExchangeRate } from '../core/fx';
+import { currencyDecimals } from '../core/money';
 import { builtInConnectors } from '../connectors';
 import { readJsonView, UNMAPPED } from '../connectors/shared/json-view';
 import type { ChannelConnector } from '../connectors/types';
@@ -73,6 +76,11 @@ export interface ChannelDrift {
   pmsFindings: PmsDrift[];
   /** The PMS's sold counts could not be read. */
   pmsError?: string;
+  /**
+   * The channel sells in another currency and no exchange rate converts these nights, so their
+   * prices are not sent (and not expected on the channel): a person has to load a rate.
+   */
+  missingExchangeRate?: { from: string; to: string; nights: number; firstNight: string; lastNight: string };
 }
 
 export interface ReconcileOptions {
@@ -114,10 +122,11 @@ export async function reconcileProperty(db: Db, propertyCode: string, options: R
   const spans = [...stored.roomTypeIds.values()].map((roomTypeId) => ({ roomTypeId, from, to }));
   const slice = await readLedgerSpans(db, stored, spans);
   const safety = parseSafetyBuffer((await db('properties').where({ id: stored.id }).first<{ safety_buffer_rooms: unknown }>('safety_buffer_rooms'))?.safety_buffer_rooms);
+  const fx = await readFxRatesFor(db, stored.property);
   const results: ChannelDrift[] = [];
   for (const [i, channel] of channels.entries()) {
     options.onProgress?.(i, channels.length, channel.code);
-    const expected = channelViewOf(stored.property, channel, slice, safety.channels.includes(channel.code) ? 0 : safety.percent);
+    const expected = channelViewOf(stored.property, channel, slice, safety.channels.includes(channel.code) ? 0 : safety.percent, undefined, fx);
     const carries = carriedFields(channel.type);
     const connector = connectors.get(channel.type);
     let drift: ChannelDrift;
@@ -127,6 +136,7 @@ export async function reconcileProperty(db: Db, propertyCode: string, options: R
     } catch (error) {
       drift = { channel: channel.code, type: channel.type, source: 'channel', cellsChecked: 0, findings: [], error: (error as Error).message, bookingFindings: [], pmsFindings: [] };
     }
+    if (expected.missingExchangeRate) drift.missingExchangeRate = missingRateSummary(expected.missingExchangeRate);
     await reconcileBookings(db, stored, channel, connector, { from, to }, drift);
     await reconcileSoldCounts(db, stored, channel, connector, { from, to }, drift);
     results.push(drift);
@@ -254,7 +264,11 @@ async function channelSide(
     roomType: new Map([...stored.roomTypeIds].map(([code, id]) => [id, code])),
     ratePlan: new Map([...stored.ratePlanIds].map(([code, id]) => [id, code])),
   };
-  return { view: await readAckedView(db, channelId, spans, codes, stored.currencyDecimals), source: 'acknowledged' };
+  return { view: await readAckedView(db, channelId, spans, codes, currencyDecimals(channelCurrency(stored.property, channel))), source: 'acknowledged' };
+}
+
+function missingRateSummary(m: MissingExchangeRate): NonNullable<ChannelDrift['missingExchangeRate']> {
+  return { from: m.from, to: m.to, nights: m.nights.length, firstNight: m.nights[0] as string, lastNight: m.nights[m.nights.length - 1] as string };
 }
 
 /**

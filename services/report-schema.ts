@@ -31,7 +31,14 @@ export const rateParitySchema = z.object({
       roomType: z.string(),
       ratePlan: z.string(),
       date: isoDate,
-      prices: z.array(z.object({ channel: z.string(), shown: decimal, normalized: decimal })),
+      prices: z.array(
+        z.object({
+          channel: z.string(),
+          shown: decimal,
+          currency: z.string().optional().meta({ description: "the channel's currency, when it sells in another than the property's; `shown` is in it" }),
+          normalized: decimal,
+        }),
+      ),
       spreadPercent: z.number().min(0).nullable(),
     }),
   ),
@@ -40,6 +47,7 @@ export const rateParitySchema = z.object({
       channel: z.string(),
       source: z.enum(['channel', 'acknowledged']),
       markupPercent: decimal.nullable(),
+      currency: z.string().optional().meta({ description: "the channel's currency, when not the property's: its prices are converted back at the loaded exchange rates before comparing" }),
       error: z.string().optional(),
     }),
   ),
