@@ -1,4 +1,4 @@
-import { inventoryKey, rateKey, type ChannelRateCell, type ChannelView } from './channel-view';
+import { byGuestsText, inventoryKey, rateKey, type ChannelRateCell, type ChannelView } from './channel-view';
 import type { IsoDate } from './dates';
 
 /** What a channel carries; a GDS, say, loads rates only, so its missing availability is no drift. */
@@ -8,7 +8,8 @@ export interface CarriedFields {
   restrictions: boolean;
 }
 
-export const RATE_FIELDS = ['rate'] as const;
+/** `rateByGuests` reads "1:99.00 2:129.00" (byGuestsText); it and the supplements exist for channels sent occupancy prices. */
+export const RATE_FIELDS = ['rate', 'rateByGuests', 'extraAdult', 'extraChild'] as const;
 export const RESTRICTION_FIELDS = ['minStay', 'maxStay', 'closedToArrival', 'closedToDeparture', 'stopSell'] as const;
 export type DriftField = 'available' | (typeof RATE_FIELDS)[number] | (typeof RESTRICTION_FIELDS)[number];
 
@@ -27,14 +28,17 @@ export interface DriftFinding {
 const show = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 function rateValue(cell: ChannelRateCell, field: DriftField): unknown {
-  return field === 'rate' ? cell.amount : cell[field as keyof ChannelRateCell];
+  if (field === 'rate') return cell.amount;
+  if (field === 'rateByGuests') return byGuestsText(cell.byGuests);
+  return cell[field as keyof ChannelRateCell];
 }
 
 /**
  * Every difference between the expected view (ledger after mappings and buffers) and the channel's
  * own view, field by field, in Tidewater codes. Cells the channel shows but should not (a room type
  * nobody mapped, a rate plan it should not sell) are drift too. Rate cells the ledger has no value
- * for are not expected on the channel.
+ * for are not expected on the channel. Per-guest prices and supplements are compared as fields of
+ * their own (`rateByGuests`, `extraAdult`, `extraChild`).
  */
 export function findDrift(expected: ChannelView, actual: ChannelView, carries: CarriedFields): DriftFinding[] {
   const findings: DriftFinding[] = [];
@@ -59,6 +63,10 @@ export function findDrift(expected: ChannelView, actual: ChannelView, carries: C
       if (cell.amount === null) continue;
       const got = have.get(rateKey(cell));
       for (const field of fields) {
+        // With per-guest prices on both sides they stand for the price: which of them a channel's
+        // own view calls its rate is its reader's rule (OpenTravel: two guests), not the plan's base,
+        // and the ledger's base price is one of them either way.
+        if (field === 'rate' && cell.byGuests !== undefined && got?.byGuests !== undefined) continue;
         const ledger = rateValue(cell, field);
         const channel = got ? rateValue(got, field) : undefined;
         if (show(ledger) !== show(channel)) findings.push({ date: cell.date, roomType: cell.roomType, ratePlan: cell.ratePlan, field, ledger: show(ledger), channel: show(channel) });

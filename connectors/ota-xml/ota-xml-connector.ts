@@ -3,7 +3,7 @@ import type { ChannelView } from '../../core/channel-view';
 import { channelCurrency } from '../../core/fx';
 import type { ChannelConfig } from '../../core/property';
 import { renderHotelAvailNotif } from '../../mappers/opentravel/hotel-avail-notif';
-import { renderHotelRateAmountNotif } from '../../mappers/opentravel/hotel-rate-amount-notif';
+import { ADULT, CHILD, renderHotelRateAmountNotif, type RateAmountDetail } from '../../mappers/opentravel/hotel-rate-amount-notif';
 import { readOtaResponse } from '../../mappers/opentravel/response';
 import { toChannelRuns } from '../shared/ari-runs';
 import { deliveryOptions, sendWithRetry } from '../http-delivery';
@@ -46,7 +46,7 @@ export function otaXmlConnector(type: 'ota-xml' | 'gds' = 'ota-xml'): ChannelCon
       if (status.length > 0) messages.push(renderHotelAvailNotif({ hotelCode, echoToken: echo('avail'), updates: status }));
       if (runs.rates.length > 0) {
         // The channel's currency: channelViewOf converted the amounts into it (core/fx.ts).
-        messages.push(renderHotelRateAmountNotif({ hotelCode, echoToken: echo('rates'), currency: channelCurrency(property, channel), updates: runs.rates }));
+        messages.push(renderHotelRateAmountNotif({ hotelCode, echoToken: echo('rates'), currency: channelCurrency(property, channel), updates: runs.rates, rates: runs.supplements.map(additionalGuests) }));
       }
       const warnings: string[] = [];
       for (const xml of messages) {
@@ -83,4 +83,21 @@ export function checkOtaAnswer(response: AxiosResponse<string>): string[] {
     throw new ChannelRejectedError(`partner answered Errors: ${texts.join('; ')}`, response.status, texts);
   }
   return answer.warnings.map(describe);
+}
+
+/**
+ * A plan's extra adult and child amounts as AdditionalGuestAmounts beside the per-guest prices
+ * (rateByGuests, which already price extra adults up to the room's maximum: the adult amount tells
+ * an OTA what one more adult adds where it prices beyond them).
+ */
+function additionalGuests(supplements: { extraAdult?: string; extraChild?: string } | undefined): RateAmountDetail | undefined {
+  if (!supplements) return undefined;
+  return {
+    taxes: 'included',
+    occupancyRates: [],
+    additionalGuestAmounts: [
+      ...(supplements.extraAdult !== undefined ? [{ amount: supplements.extraAdult, ageQualifyingCode: ADULT }] : []),
+      ...(supplements.extraChild !== undefined ? [{ amount: supplements.extraChild, ageQualifyingCode: CHILD }] : []),
+    ],
+  };
 }

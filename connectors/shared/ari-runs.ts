@@ -1,5 +1,5 @@
 import type { AriUpdate } from '../../core/ari';
-import { compressRuns, type ChannelView } from '../../core/channel-view';
+import { byGuestsText, compressRuns, type ChannelView } from '../../core/channel-view';
 import { addDays } from '../../core/dates';
 import type { ChannelConfig } from '../../core/property';
 
@@ -10,7 +10,10 @@ import type { ChannelConfig } from '../../core/property';
 export interface ChannelRuns {
   availability: AriUpdate[];
   restrictions: AriUpdate[];
+  /** With `rateByGuests` where the channel gets prices per number of guests (keys "1", "2", …). */
   rates: AriUpdate[];
+  /** Per `rates` entry (same index): the extra adult and child amounts, where the plan sets them. */
+  supplements: Array<{ extraAdult?: string; extraChild?: string } | undefined>;
 }
 
 export function toChannelRuns(channel: ChannelConfig, changes: ChannelView): ChannelRuns {
@@ -26,11 +29,27 @@ export function toChannelRuns(channel: ChannelConfig, changes: ChannelView): Cha
     (c) => ({ minStay: c.minStay, maxStay: c.maxStay, closedToArrival: c.closedToArrival, closedToDeparture: c.closedToDeparture, stopSell: c.stopSell }),
     nextDay,
   ).map((run): AriUpdate => ({ roomType: roomCode(run.sample), ratePlan: planCode(run.sample), from: run.from, to: run.to, ...run.value }));
-  const rates = compressRuns(
+  // Nights run together only when every price per guest count and every supplement is equal too.
+  const rateRuns = compressRuns(
     changes.rates.filter((c) => c.amount !== null),
     (c) => `${c.roomType}|${c.ratePlan}`,
-    (c) => c.amount as string,
+    (c) => ({ amount: c.amount as string, byGuests: byGuestsText(c.byGuests), extraAdult: c.extraAdult ?? null, extraChild: c.extraChild ?? null }),
     nextDay,
-  ).map((run): AriUpdate => ({ roomType: roomCode(run.sample), ratePlan: planCode(run.sample), from: run.from, to: run.to, rate: run.value }));
-  return { availability, restrictions, rates };
+  );
+  const rates = rateRuns.map(
+    (run): AriUpdate => ({
+      roomType: roomCode(run.sample),
+      ratePlan: planCode(run.sample),
+      from: run.from,
+      to: run.to,
+      rate: run.value.amount,
+      ...(run.sample.byGuests ? { rateByGuests: Object.fromEntries(Object.entries(run.sample.byGuests).map(([g, a]) => [String(g), a])) } : {}),
+    }),
+  );
+  const supplements = rateRuns.map(({ sample }) =>
+    sample.extraAdult !== undefined || sample.extraChild !== undefined
+      ? { ...(sample.extraAdult !== undefined ? { extraAdult: sample.extraAdult } : {}), ...(sample.extraChild !== undefined ? { extraChild: sample.extraChild } : {}) }
+      : undefined,
+  );
+  return { availability, restrictions, rates, supplements };
 }

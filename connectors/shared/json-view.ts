@@ -5,7 +5,7 @@ import { TransientChannelError } from '../types';
 
 interface JsonViewPayload {
   inventory: Array<{ roomType: string; date: string; available: number }>;
-  rates: Array<{ roomType: string; ratePlan: string; date: string; rate: string | null; minStay: number | null; maxStay: number | null; closedToArrival: boolean; closedToDeparture: boolean; stopSell: boolean }>;
+  rates: Array<{ roomType: string; ratePlan: string; date: string; rate: string | null; minStay: number | null; maxStay: number | null; closedToArrival: boolean; closedToDeparture: boolean; stopSell: boolean; rateByGuests?: Record<string, string> | null; extraAdult?: string | null; extraChild?: string | null }>;
 }
 
 /** Prefix for a channel code no mapping knows: shown as drift (the channel sells something it should not). */
@@ -43,6 +43,10 @@ export async function readJsonView(channel: ChannelConfig, range: { from: string
         closedToArrival: c.closedToArrival,
         closedToDeparture: c.closedToDeparture,
         stopSell: c.stopSell,
+        // Per-guest prices where the channel shows them (the OTA sample's /_view does).
+        ...(c.rateByGuests ? { byGuests: Object.fromEntries(Object.entries(c.rateByGuests).map(([g, a]) => [Number(g), a])) } : {}),
+        ...(c.extraAdult != null ? { extraAdult: c.extraAdult } : {}),
+        ...(c.extraChild != null ? { extraChild: c.extraChild } : {}),
       })),
   };
 }

@@ -143,6 +143,50 @@ describe('OTA_HotelRateAmountNotifRQ', () => {
     expect(report.filter((r) => !r.valid)).toEqual([]);
   });
 
+  it('renders per-guest prices as one BaseByGuestAmt per NumberOfGuests (adults) and supplements as AdditionalGuestAmounts, schema-valid', async () => {
+    const xml = renderHotelRateAmountNotif(
+      {
+        hotelCode: '998877',
+        currency: 'EUR',
+        echoToken: 'rates-occupancy',
+        updates: [
+          { ...BAR, ...MARCH, rate: '129.00', rateByGuests: { '3': '154.00', '1': '109.00', '2': '129.00', '4': '167.70' } },
+          { ...BAR, from: '2027-04-01', to: '2027-04-30', rate: '99.00' },
+        ],
+        rates: [{ taxes: 'included', occupancyRates: [], additionalGuestAmounts: [{ amount: '30.00', ageQualifyingCode: '10' }, { amount: '15.00', ageQualifyingCode: '8' }] }, undefined],
+      },
+      FIXED_NOW,
+    );
+    expect(xml.match(/<BaseByGuestAmt [^>]*>/g)).toEqual([
+      '<BaseByGuestAmt AmountAfterTax="109.00" CurrencyCode="EUR" NumberOfGuests="1" AgeQualifyingCode="10"/>',
+      '<BaseByGuestAmt AmountAfterTax="129.00" CurrencyCode="EUR" NumberOfGuests="2" AgeQualifyingCode="10"/>',
+      '<BaseByGuestAmt AmountAfterTax="154.00" CurrencyCode="EUR" NumberOfGuests="3" AgeQualifyingCode="10"/>',
+      '<BaseByGuestAmt AmountAfterTax="167.70" CurrencyCode="EUR" NumberOfGuests="4" AgeQualifyingCode="10"/>',
+      '<BaseByGuestAmt AmountAfterTax="99.00" CurrencyCode="EUR"/>',
+    ]);
+    const read = readHotelRateAmountNotif(xml);
+    // A reader's base occupancy rule (two guests) finds the rate again.
+    expect(read.updates.map((u) => u.rate)).toEqual(['129.00', '99.00']);
+    expect(read.rates[0]).toEqual({
+      currency: 'EUR',
+      taxes: 'included',
+      occupancyRates: [
+        { guests: 1, amount: '109.00' },
+        { guests: 2, amount: '129.00' },
+        { guests: 3, amount: '154.00' },
+        { guests: 4, amount: '167.70' },
+      ],
+      additionalGuestAmounts: [
+        { amount: '30.00', ageQualifyingCode: '10' },
+        { amount: '15.00', ageQualifyingCode: '8' },
+      ],
+    });
+    expect(read.rates[1]).toEqual({ currency: 'EUR', taxes: 'included', occupancyRates: [{ amount: '99.00' }], additionalGuestAmounts: [] });
+    const report = await opentravelValidator().validate([{ fileName: 'occupancy.xml', xml }]);
+    expect(report.filter((r) => !r.valid)).toEqual([]);
+    expect(() => renderHotelRateAmountNotif({ hotelCode: '998877', currency: 'EUR', updates: [{ ...BAR, ...MARCH, rate: '1', rateByGuests: { two: '1' } }] })).toThrow(/rateByGuests\/two/);
+  });
+
   it('refuses to render what it cannot carry or state exactly', () => {
     const base = { ...BAR, ...MARCH };
     expect(() => renderHotelRateAmountNotif({ hotelCode: '998877', currency: 'EUR', updates: [{ ...base, rate: '1', minStay: 2 }] })).toThrow(/minStay cannot be sent/);

@@ -6,8 +6,13 @@
  *   2. otherwise the one for the most guests up to 2, the standard double occupancy that hotel
  *      rates are quoted at (2 beats 1);
  *   3. otherwise (only prices for 3+ guests) the one for the fewest guests.
- * Every BaseByGuestAmt is kept in `rates[i].occupancyRates`, so occupancy pricing can be added
- * later without re-reading messages.
+ * Every BaseByGuestAmt is kept in `rates[i].occupancyRates` (the ledger keeps only the base one
+ * from an inbound message for now).
+ *
+ * Rendering: an update with `rateByGuests` becomes one BaseByGuestAmt per NumberOfGuests, in
+ * ascending order, each with AgeQualifyingCode 10 (adult: the counts are guests priced as adults;
+ * children beyond the base occupancy go in AdditionalGuestAmounts, AgeQualifyingCode 8). Without
+ * it, one BaseByGuestAmt without NumberOfGuests: the room's price whoever stays.
  *
  * Amounts honour DecimalPlaces the OpenTravel way: it gives the implied decimals of an amount
  * written without a decimal point (AmountAfterTax="12900" DecimalPlaces="2" is 129.00); an amount
@@ -46,6 +51,8 @@ export interface OccupancyRate {
   /** Absent: the amount applies to any number of guests. */
   guests?: number;
   amount: string;
+  /** Rendered when given (the reader does not keep it): OpenTravel AQC, 10 adult. */
+  ageQualifyingCode?: string;
 }
 
 export interface AdditionalGuestAmount {
@@ -85,6 +92,9 @@ export interface HotelRateAmountNotifInput extends OtaHeaderInput {
 }
 
 const GUESTS_RANGE = { min: 1, max: 999 };
+/** OpenTravel Age Qualifying Code (AQC) list. */
+export const ADULT = '10';
+export const CHILD = '8';
 const DECIMALS_RANGE = { min: 0, max: 8 };
 const NOTIF_TYPES = ['Delta', 'Overlay', 'Remove'] as const;
 
@@ -247,19 +257,20 @@ export function renderHotelRateAmountNotif(message: HotelRateAmountNotifInput, n
   if (message.updates.length === 0) throw new RangeError('an OTA_HotelRateAmountNotifRQ needs at least one update');
   const messages: XmlNode[] = message.updates.map((update, i) => {
     const where = `/updates/${i}`;
-    assertOnlyFields(update, ['rate'], where, `${HOTEL_RATE_AMOUNT_NOTIF_RQ} (restrictions go in OTA_HotelAvailNotifRQ, counts in OTA_HotelInvCountNotifRQ)`);
+    assertOnlyFields(update, ['rate', 'rateByGuests'], where, `${HOTEL_RATE_AMOUNT_NOTIF_RQ} (restrictions go in OTA_HotelAvailNotifRQ, counts in OTA_HotelInvCountNotifRQ)`);
     if (update.ratePlan === undefined) throw new RangeError(`${where}/ratePlan is required for a rate`);
     if (update.rate === undefined) throw new RangeError(`${where}/rate is required`);
     const detail = message.rates?.[i];
     const currency = detail?.currency ?? message.currency;
     if (currency === undefined || !isKnownCurrency(currency)) throw new RangeError(`${where}: a known ISO 4217 currency is required; got ${currency ?? 'none'}`);
     const taxes = detail?.taxes ?? message.taxes ?? 'included';
-    const occupancy = detail && detail.occupancyRates.length > 0 ? detail.occupancyRates : [{ amount: update.rate }];
+    const occupancy = detail && detail.occupancyRates.length > 0 ? detail.occupancyRates : update.rateByGuests ? byGuestsRates(update.rateByGuests, where) : [{ amount: update.rate }];
     const amountAttribute = taxes === 'included' ? 'AmountAfterTax' : 'AmountBeforeTax';
     const baseAmounts = occupancy.map((o, j): XmlNode => {
       const amount = money(o.amount, currency, `${where}/occupancyRates/${j}`);
       const attributes: Record<string, XmlAttributeValue> = { [amountAttribute]: amount, CurrencyCode: currency };
       if (o.guests !== undefined) attributes.NumberOfGuests = o.guests;
+      if (o.ageQualifyingCode !== undefined) attributes.AgeQualifyingCode = o.ageQualifyingCode;
       return { name: 'BaseByGuestAmt', attributes };
     });
     const additional = (detail?.additionalGuestAmounts ?? []).map(
@@ -297,6 +308,17 @@ export function renderHotelRateAmountNotif(message: HotelRateAmountNotifInput, n
     attributes: { ...headerAttributes(message, SCHEMA_VERSION, now), NotifType: message.notifType },
     children: [{ name: 'RateAmountMessages', attributes: { HotelCode: message.hotelCode }, children: messages }],
   });
+}
+
+/** An update's per-guest prices as BaseByGuestAmts of adults, fewest guests first. */
+function byGuestsRates(byGuests: Readonly<Record<string, string>>, where: string): OccupancyRate[] {
+  const rates = Object.entries(byGuests).map(([key, amount]): OccupancyRate => {
+    const guests = /^[1-9]\d{0,2}$/.test(key) ? Number(key) : undefined;
+    if (guests === undefined) throw new RangeError(`${where}/rateByGuests/${key}: a number of guests from 1 to 999 is required`);
+    return { guests, amount, ageQualifyingCode: ADULT };
+  });
+  if (rates.length === 0) throw new RangeError(`${where}/rateByGuests: at least one number of guests is required`);
+  return rates.sort((a, b) => (a.guests as number) - (b.guests as number));
 }
 
 function money(amount: string, currency: string, where: string): string {
