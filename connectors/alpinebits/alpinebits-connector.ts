@@ -220,11 +220,12 @@ export function renderAlpineBitsMessages(property: Property, channel: ChannelCon
     });
   }
   for (const u of runs.rates) {
-    if (toScaled(u.rate as string) <= 0n) {
-      warnings.push(`price ${u.rate} of ${u.roomType}/${u.ratePlan ?? ''} ${u.from}…${u.to} not sent: AlpineBits amounts must be above 0`);
+    const zero = [u.rate as string, ...Object.values(u.rateByGuests ?? {})].find((amount) => toScaled(amount) <= 0n);
+    if (zero !== undefined) {
+      warnings.push(`price ${zero} of ${u.roomType}/${u.ratePlan ?? ''} ${u.from}…${u.to} not sent: AlpineBits amounts must be above 0`);
       continue;
     }
-    planOf(u.ratePlan as string).rates.push({ roomType: u.roomType, from: u.from, to: u.to, amount: u.rate as string, guests: guestsOf(u.roomType) });
+    planOf(u.ratePlan as string).rates.push({ roomType: u.roomType, from: u.from, to: u.to, amount: u.rate as string, guests: guestsOf(u.roomType), ...(u.rateByGuests ? { byGuests: u.rateByGuests } : {}) });
   }
   if (noDeparture.size > 0) {
     warnings.push(`closed to departure not sent (AlpineBits has no per-date departure closure): ${[...noDeparture].slice(0, 5).join('; ')}${noDeparture.size > 5 ? ' …' : ''}`);

@@ -69,6 +69,45 @@ describe('AlpineBits RatePlans', () => {
     expect(await alpineBitsSchemaErrors({ 'overlay.xml': renderRatePlans(input), 'jpy.xml': jpy, 'rules.xml': rulesOnly })).toEqual({ 'overlay.xml': [], 'jpy.xml': [], 'rules.xml': [] });
   });
 
+  it('renders occupancy prices as each NumberOfGuests its own amount, schema-valid, and reads them back', async () => {
+    const occupancy = renderRatePlans(
+      {
+        hotelCode: '1',
+        ratePlans: [
+          {
+            ratePlan: 'BAR',
+            currency: 'EUR',
+            rates: [
+              { roomType: 'FAM', from: '2027-05-01', to: '2027-05-03', amount: '129.00', guests: [1, 2, 3, 4], byGuests: { '1': '109', '2': '129.00', '3': '154.00', '4': '167.70' } },
+              // A count without a price of its own (its derived price would be negative) is left out.
+              { roomType: 'DBL', from: '2027-05-01', to: '2027-05-03', amount: '40.00', guests: [1, 2], byGuests: { '2': '40.00' } },
+            ],
+          },
+        ],
+      },
+      FIXED_NOW,
+    );
+    expect(await alpineBitsSchemaErrors({ 'occupancy.xml': occupancy })).toEqual({ 'occupancy.xml': [] });
+    const [plan] = readRatePlanNotif(occupancy).ratePlans;
+    expect(plan?.rates).toEqual([
+      {
+        roomType: 'FAM',
+        from: '2027-05-01',
+        to: '2027-05-03',
+        occupancyRates: [
+          { guests: 1, amount: '109.00' },
+          { guests: 2, amount: '129.00' },
+          { guests: 3, amount: '154.00' },
+          { guests: 4, amount: '167.70' },
+        ],
+        amount: '129.00',
+      },
+      { roomType: 'DBL', from: '2027-05-01', to: '2027-05-03', occupancyRates: [{ guests: 2, amount: '40.00' }], amount: '40.00' },
+    ]);
+    const zero = { roomType: 'A', from: '2027-01-01', to: '2027-01-01', amount: '1.00', guests: [1, 2], byGuests: { '1': '0.00', '2': '1.00' } };
+    expect(() => renderRatePlans({ hotelCode: '1', ratePlans: [{ ratePlan: 'X', currency: 'EUR', rates: [zero] }] })).toThrow(/byGuests\/1 must be a decimal amount above 0/);
+  });
+
   it('reads the official RatePlans example: static rate, generic rule, per-person amounts', () => {
     const read = readRatePlanNotif(example('RatePlans-OTA_HotelRatePlanNotifRQ.xml'));
     expect(read.hotelCode).toBe('123');

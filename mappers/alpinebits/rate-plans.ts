@@ -9,11 +9,13 @@
  *     whole plan and must carry its static data (static Rate with MealsIncluded, OfferRule,
  *     descriptions) that Tidewater does not hold.
  *   - An Overlay has no static Rate: every Rate is date-depending (InvTypeCode, Start, End).
- *   - Prices: Tidewater has one price per room and night whatever the occupancy. It is sent as a
- *     BaseByGuestAmt per NumberOfGuests from 1 to the room type's maximum, each with that room
- *     price (AgeQualifyingCode 10, AmountAfterTax: Tidewater publishes what the guest pays). This
- *     is exact on a plan the server defines as priced per room (static BaseByGuestAmt Type 25).
- *     AlpineBits forbids AmountAfterTax 0, so a zero price cannot be sent.
+ *   - Prices: a BaseByGuestAmt per NumberOfGuests from 1 to the room type's maximum
+ *     (AgeQualifyingCode 10, AmountAfterTax: Tidewater publishes what the guest pays), each the
+ *     room's price for that many guests: the plan's occupancy prices where it has them (`byGuests`),
+ *     else the one room price for every count. This is exact on a plan the server defines as priced
+ *     per room (static BaseByGuestAmt Type 25). AlpineBits forbids AmountAfterTax 0, so a zero price
+ *     cannot be sent. Extra child amounts are not sent: AlpineBits AdditionalGuestAmounts for
+ *     children are per age band (MinAge/MaxAge), which Tidewater's plans do not have.
  *   - Restrictions per room category: one BookingRule `CodeContext="ROOMTYPE" Code=<InvTypeCode>`
  *     per run of equal restrictions (capability ..._accept_RatePlan_RoomType_BookingRule), with
  *       minStay → LengthOfStay SetMinLOS, maxStay → SetMaxLOS (arrival based, as in OpenTravel);
@@ -63,8 +65,13 @@ export interface RateInput {
   to: IsoDate;
   /** Price per room and night, a decimal string in the plan's currency. */
   amount: string;
-  /** The NumberOfGuests values to price (the room price applies to each). */
+  /** The NumberOfGuests values to price (the room price applies to each, unless `byGuests` has its own). */
   guests: readonly number[];
+  /**
+   * Occupancy prices: the room's price per number of guests (keys "1", "2", …). Given, a count of
+   * `guests` without a price here is left out (a price Tidewater does not sell it at).
+   */
+  byGuests?: Readonly<Record<string, string>>;
 }
 
 export interface RatePlanInput {
@@ -149,14 +156,22 @@ function renderRate(rate: RateInput, decimals: number, where: string): XmlNode {
   if (new Set(rate.guests).size !== rate.guests.length || rate.guests.some((g) => !Number.isInteger(g) || g < 1)) {
     throw new RangeError(`${where}/guests must be distinct whole numbers ≥ 1`);
   }
-  const amount = formatScaled(toScaled(rate.amount), Math.max(decimals, decimalsOf(rate.amount)));
+  const written = (value: string) => formatScaled(toScaled(value), Math.max(decimals, decimalsOf(value)));
+  const priced = [...rate.guests]
+    .sort((a, b) => a - b)
+    .map((guests) => [guests, rate.byGuests ? rate.byGuests[String(guests)] : rate.amount] as const)
+    .filter((entry): entry is readonly [number, string] => entry[1] !== undefined);
+  for (const [guests, amount] of priced) {
+    if (!isDecimalString(amount) || toScaled(amount) <= 0n) throw new RangeError(`${where}/byGuests/${guests} must be a decimal amount above 0 for AlpineBits; got "${amount}"`);
+  }
+  if (priced.length === 0) throw new RangeError(`${where}/byGuests has no price for any of the guest counts ${rate.guests.join(', ')}`);
   return {
     name: 'Rate',
     attributes: { InvTypeCode: rate.roomType, Start: rate.from, End: rate.to },
     children: [
       {
         name: 'BaseByGuestAmts',
-        children: [...rate.guests].sort((a, b) => a - b).map((guests) => ({ name: 'BaseByGuestAmt', attributes: { NumberOfGuests: guests, AgeQualifyingCode: ADULT, AmountAfterTax: amount } })),
+        children: priced.map(([guests, amount]) => ({ name: 'BaseByGuestAmt', attributes: { NumberOfGuests: guests, AgeQualifyingCode: ADULT, AmountAfterTax: written(amount) } })),
       },
     ],
   };
