@@ -20,6 +20,7 @@ import {
   type DirtyRange,
 } from '../db/sync-repo';
 import { backoffMs } from '../connectors/retry-policy';
+import { syncChannelContent } from './channel-content';
 import { ChannelRejectedError, TransientChannelError, type ChannelConnector, type ReservationDelivery } from '../connectors/types';
 import { addDays } from '../core/dates';
 import { currencyDecimals, formatAmount } from '../core/money';
@@ -133,6 +134,16 @@ export async function syncChannel(deps: SyncDeps, channelId: number): Promise<Sy
       const changes = diffChannelView(desired, acked);
       const caps = connector.capabilities(channel);
       const context = { property: stored.property, channel, correlationId: `sync-${channelId}-${dirty[0]?.id ?? 0}` };
+      // Descriptive content (room categories) first: the ARI below refers to it.
+      if (round === 0 && connector.content) {
+        const renewLease = () => claimChannelLease(db, channelId, owner, leaseMs);
+        const content = await syncChannelContent(deps, connector.content, context, { channelId, propertyId: stored.id, requestsPerSecond: caps.requestsPerSecond, renewLease });
+        messages += content.messages;
+        if (content.stopped) {
+          stopped = content.stopped;
+          break;
+        }
+      }
 
       for (const chunk of chunkView(changes, caps.maxCellsPerMessage)) {
         await deps.pacer.take(`channel:${channelId}`, caps.requestsPerSecond);

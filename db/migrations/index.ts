@@ -7,6 +7,7 @@ import * as correlationIds from './20261201090000_correlation_ids';
 import * as reconciliationBookings from './20261201120000_reconciliation_bookings';
 import * as alpineBitsGuestRequests from './20261202100000_alpinebits_guest_requests';
 import * as alpineBitsRatePlans from './20261202110000_alpinebits_rate_plans';
+import * as channelContentFingerprint from './20261203100000_channel_content_fingerprint';
 import * as exchangeRates from './20261203120000_exchange_rates';
 import * as occupancyPrices from './20261203140000_occupancy_prices';
 
@@ -23,6 +24,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261201120000_reconciliation_bookings', reconciliationBookings],
   ['20261202100000_alpinebits_guest_requests', alpineBitsGuestRequests],
   ['20261202110000_alpinebits_rate_plans', alpineBitsRatePlans],
+  ['20261203100000_channel_content_fingerprint', channelContentFingerprint],
   ['20261203120000_exchange_rates', exchangeRates],
   ['20261203140000_occupancy_prices', occupancyPrices],
 ];

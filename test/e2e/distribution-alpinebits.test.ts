@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createLogger, silentLogger } from '../../config/logger';
 import { addDays } from '../../core/dates';
 import type { PropertyDocument } from '../../core/property-document';
-import { createAlpineBitsChannel } from '../../fixtures/channels/alpinebits-channel';
-import { listen, type SampleChannel } from '../../fixtures/channels/sample-channel';
+import { createAlpineBitsChannel, type AlpineBitsSampleChannel } from '../../fixtures/channels/alpinebits-channel';
+import { listen } from '../../fixtures/channels/sample-channel';
+import { ALPINEBITS_ACTIONS } from '../../mappers/alpinebits/handshake';
 import { startDistribution, type Distribution } from '../../queues/distributor';
 import { applyAriBatch } from '../../services/ari-service';
 import { channelDrift, waitFor } from '../helpers/convergence';
@@ -15,11 +16,12 @@ const FROM = '2027-05-01';
 const TO = addDays(FROM, 29);
 
 /** Issue 4, alpinebits: the ledger reaches a sample AlpineBits server through the outbox, BullMQ and the connector. */
-describe('distribution to an AlpineBits server (FreeRooms + RatePlans)', () => {
+describe('distribution to an AlpineBits server (Inventory + FreeRooms + RatePlans)', () => {
   let t: TestDatabase;
-  let good: SampleChannel;
-  let bad: SampleChannel;
+  let good: AlpineBitsSampleChannel;
+  let bad: AlpineBitsSampleChannel;
   let closers: Array<() => Promise<void>> = [];
+  let goodEndpoint: string;
   let distribution: Distribution;
 
   const property = (code: string, endpoint: string, roomTypes: Record<string, string>): PropertyDocument => ({
@@ -60,7 +62,8 @@ describe('distribution to an AlpineBits server (FreeRooms + RatePlans)', () => {
     bad = createAlpineBitsChannel({ ...server, seed: 12 });
     const [goodServed, badServed] = await Promise.all([listen(good.app), listen(bad.app)]);
     closers = [goodServed!.close, badServed!.close];
-    await seedProperty(t.db, property('ALP', `${goodServed!.url}/alpinebits`, { DBL: 'DOUBLE', SGL: 'SINGLE' }));
+    goodEndpoint = `${goodServed!.url}/alpinebits`;
+    await seedProperty(t.db, property('ALP', goodEndpoint, { DBL: 'DOUBLE', SGL: 'SINGLE' }));
     // The hotel's extranet knows no room category "GHOST": the server answers ERROR:.
     await seedProperty(t.db, property('ALPX', `${badServed!.url}/alpinebits`, { DBL: 'GHOST' }));
     distribution = startDistribution({
@@ -102,6 +105,16 @@ describe('distribution to an AlpineBits server (FreeRooms + RatePlans)', () => {
     expect([...good.store.inventory.keys(), ...good.store.rates.keys()].some((k) => k.startsWith('APT'))).toBe(false);
     // Runs of equal nights travel as one element: a month of 2 rooms × 2 plans in a handful of requests.
     expect(good.store.messages).toBeLessThanOrEqual(12);
+    // The room categories went first, once, in the server's codes with the property's physical rooms; APT is not mapped.
+    expect(good.inventory).toEqual({
+      hotelCode: '123',
+      messages: 1,
+      categories: [
+        { code: 'DOUBLE', name: 'DBL', minOccupancy: 1, maxOccupancy: 2, standardOccupancy: 2, rooms: 20 },
+        { code: 'SINGLE', name: 'SGL', minOccupancy: 1, maxOccupancy: 1, standardOccupancy: 1, rooms: 8 },
+      ],
+    });
+    expect(good.actions.indexOf(ALPINEBITS_ACTIONS.inventory)).toBeLessThan(good.actions.indexOf(ALPINEBITS_ACTIONS.freeRooms));
   });
 
   it('later changes overlay only what changed, and a lifted restriction is cleared on the server', async () => {
@@ -119,6 +132,14 @@ describe('distribution to an AlpineBits server (FreeRooms + RatePlans)', () => {
     expect(good.store.rates.get('SINGLE|BAR-HB|2027-05-11')).toMatchObject({ rate: '99.00', stopSell: false });
     expect(good.store.rates.get('DOUBLE|BAR-HB|2027-05-14')).toMatchObject({ minStay: null, closedToArrival: false });
     expect(good.store.messages - before).toBeLessThanOrEqual(4);
+    expect(good.inventory.messages).toBe(1);
+  });
+
+  it('a room type change sends the room categories again', async () => {
+    const doc = property('ALP', goodEndpoint, { DBL: 'DOUBLE', SGL: 'SINGLE' });
+    await seedProperty(t.db, { ...doc, roomTypes: doc.roomTypes.map((r) => (r.code === 'DBL' ? { ...r, name: 'Double room', rooms: 21 } : r)) });
+    await waitFor(async () => good.inventory, (i) => i.messages === 2, 30_000, 200);
+    expect(good.inventory.categories.find((c) => c.code === 'DOUBLE')).toMatchObject({ name: 'Double room', rooms: 21 });
   });
 
   it('an ERROR: answer (unknown room category) is dead-lettered with the partner text and not retried', async () => {
@@ -138,8 +159,10 @@ describe('distribution to an AlpineBits server (FreeRooms + RatePlans)', () => {
     }
     const rows = await deadLetters();
     for (const row of rows) expect(row.reason).toMatch(/ERROR:unknown room category \(InvTypeCode\) GHOST/);
-    // Exactly one request per dead letter (plus the one handshake): nothing was retried ...
-    expect(bad.stats.requests).toBe(rows.length + 1);
+    // Exactly one request per dead letter (plus the one handshake and the room categories, which
+    // this server takes with a Warning for GHOST): nothing was retried ...
+    expect(bad.inventory.categories.map((c) => c.code)).toEqual(['GHOST']);
+    expect(bad.stats.requests).toBe(rows.length + 2);
     // ... and nothing is sent later either.
     const requests = bad.stats.requests;
     await new Promise((r) => setTimeout(r, 2500));
