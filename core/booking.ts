@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { addDays, daysBetween, isIsoDate, type IsoDate } from './dates';
 import { ValidationError, type FieldError } from './errors';
-import { formatScaled, toScaled } from './money';
-import { nightPricer, type NightRate } from './channel-view';
+import { currencyDecimals, formatScaled, toScaled } from './money';
+import { nightPricer, occupancyPricer, type NightRate } from './channel-view';
+import { chargedParty, occupancyOf, type AmountsByGuests } from './occupancy';
 import type { NightCounts } from './pricing';
 import { findRatePlan, findRoomType, type ChannelConfig, type Property } from './property';
 
@@ -66,6 +67,8 @@ export interface StayRateCell {
   date: IsoDate;
   /** The ledger's rate (pushed, or derived at push), before pricing rules and markup. */
   rate: string | null;
+  /** Per-guest prices the PMS pushed with the rate (keys "1", "2", …); null for none. */
+  rateByGuests: AmountsByGuests | null;
   minStay: number | null;
   maxStay: number | null;
   closedToArrival: boolean;
@@ -75,8 +78,18 @@ export interface StayRateCell {
   occupancy: NightCounts;
 }
 
-/** The price of one night of a stay from its ledger rate and counts (see directBookingPricer). */
-export type StayNightPrice = (night: NightRate, occupancy: NightCounts) => string;
+/** Who stays in one room: priced by occupancy prices where the plan has them. */
+export interface Party {
+  adults: number;
+  children: number;
+}
+
+/**
+ * The price of one room for one night of a stay from its ledger rate and counts (see
+ * directBookingPricer); for a party, what that party pays. Undefined: no price for that party (a
+ * per-guest price that would be negative).
+ */
+export type StayNightPrice = (night: NightRate & { amountsByGuests?: AmountsByGuests | null }, occupancy: NightCounts, party?: Party) => string | undefined;
 
 /**
  * How direct bookings are priced: like the property's booking engine shows them. The pricing rules
@@ -84,10 +97,28 @@ export type StayNightPrice = (night: NightRate, occupancy: NightCounts) => strin
  * channel when it has exactly one; with none, or with several (nothing says which one the guest
  * booked on), no markup. The same priceNight channelViewOf uses, so the total charged is the sum
  * of the nights the booking engine was sent.
+ *
+ * With occupancy prices (the plan's occupancy settings or per-guest prices pushed), a party pays
+ * the price for its number of guests, priced by the same occupancyPricer channels get theirs from,
+ * plus the extra child amount for each child beyond the base occupancy when the plan sets one
+ * (core/occupancy.ts chargedParty): 3 adults pay the 3-guest price.
  */
 export function directBookingPricer(property: Property, today: IsoDate): StayNightPrice {
-  const price = nightPricer(property, directPricingChannel(property));
-  return (night, occupancy) => price(night, { occupancy, today });
+  const channel = directPricingChannel(property);
+  const price = nightPricer(property, channel);
+  const byGuests = occupancyPricer(property, channel, price);
+  const decimals = currencyDecimals(property.currency);
+  const maxOccupancy = new Map(property.roomTypes.map((r) => [r.code, r.maxOccupancy]));
+  const occupancy = new Map(property.ratePlans.map((p) => [p.code, occupancyOf(property, p.code)]));
+  return (night, counts, party) => {
+    const ctx = { occupancy: counts, today };
+    const prices = party ? byGuests(night, ctx) : undefined;
+    if (!prices || !party) return price(night, ctx);
+    const { guests, extraChildren } = chargedParty(party.adults, party.children, occupancy.get(night.ratePlan), maxOccupancy.get(night.roomType) ?? 1);
+    const room = prices.byGuests[guests];
+    if (room === undefined || extraChildren === 0) return room;
+    return formatScaled(toScaled(room) + BigInt(extraChildren) * toScaled(prices.extraChild ?? '0'), decimals);
+  };
 }
 
 /** The property's one `direct` channel, whose markup a direct booking pays; undefined for none or several. */
@@ -100,7 +131,7 @@ export function directPricingChannel(property: Pick<Property, 'channels'>): Chan
  * Checks a stay against its rate plan's restrictions and prices it. Restrictions are read the way
  * channels read them: min/max stay and closed-to-arrival on the arrival night, closed-to-departure
  * on the departure date, stop-sell on every night. Each night costs what `price` makes of its
- * ledger rate and occupancy.
+ * ledger rate and occupancy for the stay's party (adults and children per room).
  */
 export function priceStay(
   stay: RoomStay,
@@ -127,7 +158,12 @@ export function priceStay(
       errors.push({ pointer: `${at}/ratePlan`, detail: `${stay.ratePlan} is closed (stop-sell) on ${d}` });
       break;
     }
-    sum += toScaled(price({ roomType: stay.roomType, ratePlan: stay.ratePlan, date: d, amount: cell.rate }, cell.occupancy));
+    const night = price({ roomType: stay.roomType, ratePlan: stay.ratePlan, date: d, amount: cell.rate, amountsByGuests: cell.rateByGuests }, cell.occupancy, { adults: stay.adults, children: stay.children });
+    if (night === undefined) {
+      errors.push({ pointer: `${at}/adults`, detail: `${stay.ratePlan} has no price for ${stay.adults + stay.children} guests on ${d}` });
+      break;
+    }
+    sum += toScaled(night);
   }
   return { total: formatScaled(sum * BigInt(stay.rooms), decimals), errors };
 }

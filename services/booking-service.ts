@@ -294,6 +294,7 @@ async function priceStays(db: Db, stored: StoredProperty, stays: RoomStay[], tod
         cells.set(day.date, {
           date: day.date,
           rate: plan.rate,
+          rateByGuests: plan.rateByGuests,
           minStay: plan.minStay,
           maxStay: plan.maxStay,
           closedToArrival: plan.closedToArrival,
