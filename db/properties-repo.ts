@@ -109,6 +109,14 @@ export async function upsertProperty(trx: DbHandle, property: Property): Promise
   );
   for (const c of property.channels) {
     const channelId = channelIds.get(c.code) as number;
+    const mappingChanges = await mappingChangesOf(trx, channelId, c);
+    if (mappingChanges.length > 0) {
+      changes.push(`changed channel ${c.code}: ${mappingChanges.join(', ')}`);
+      // What the channel acknowledged was under its old codes: forget it, so the next sync sends the
+      // whole horizon under the new ones (the caller marks every channel dirty on any change).
+      await trx('channel_inventory_state').where({ channel_id: channelId }).delete();
+      await trx('channel_rate_state').where({ channel_id: channelId }).delete();
+    }
     await trx('channel_room_types').where({ channel_id: channelId }).delete();
     await trx('channel_rate_plans').where({ channel_id: channelId }).delete();
     const rtRows = Object.entries(c.roomTypes).map(([code, channelCode]) => ({
@@ -125,6 +133,24 @@ export async function upsertProperty(trx: DbHandle, property: Property): Promise
     if (rpRows.length > 0) await trx('channel_rate_plans').insert(rpRows);
   }
   return { created: !existing, changes };
+}
+
+/**
+ * How a channel's code mappings differ from the stored ones, in words (`room type DBL 1001 → 1002`).
+ * A channel created by this import has no stored mappings and reports nothing here ("added").
+ */
+async function mappingChangesOf(trx: DbHandle, channelId: number, channel: Property['channels'][number]): Promise<string[]> {
+  const [rooms, plans] = await Promise.all([
+    trx('channel_room_types as m').join('room_types as r', 'r.id', 'm.room_type_id').where('m.channel_id', channelId).select<{ code: string; channel_code: string }[]>('r.code', 'm.channel_code'),
+    trx('channel_rate_plans as m').join('rate_plans as r', 'r.id', 'm.rate_plan_id').where('m.channel_id', channelId).select<{ code: string; channel_code: string }[]>('r.code', 'm.channel_code'),
+  ]);
+  if (rooms.length === 0 && plans.length === 0) return [];
+  const diff = (label: string, stored: Array<{ code: string; channel_code: string }>, wanted: Record<string, string>) => {
+    const before = new Map(stored.map((m) => [m.code, m.channel_code]));
+    const codes = [...new Set([...before.keys(), ...Object.keys(wanted)])].sort();
+    return codes.filter((code) => before.get(code) !== wanted[code]).map((code) => `${label} ${code} ${before.get(code) ?? '∅'} → ${wanted[code] ?? '∅'}`);
+  };
+  return [...diff('room type', rooms, channel.roomTypes), ...diff('rate plan', plans, channel.ratePlans)];
 }
 
 type SyncRow = { code: string } & Record<string, unknown>;

@@ -126,4 +126,13 @@ describe('channel markup and rate parity', () => {
     const [report] = await buildReport(t.db, { property: 'PAR1' });
     expect(report?.rateParity.violations).toEqual([]);
   });
+
+  it('a mapping change alone re-sends the channel under its new codes', async () => {
+    const doc = document('10');
+    doc.channels = doc.channels?.map((c) => (c.code === 'otax' ? { ...c, ratePlans: { ...c.ratePlans, BAR: '5009' } } : c));
+    const changes = await importProperty(t.db, doc);
+    expect(changes.changes).toEqual([expect.stringMatching(/^changed channel otax: rate plan BAR 5001 → 5009$/)]);
+    expect(await converged()).toEqual([]);
+    expect(channels.ota.store.rates.get(`1001|5009|${today}`)?.rate).toBe('131.99');
+  });
 });
