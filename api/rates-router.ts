@@ -81,6 +81,23 @@ export const rateExplainResultSchema = z
     notApplied: z.array(z.object({ rule: z.string(), ruleKind: z.enum(PRICING_RULE_KINDS), reason: z.string() })),
     final: money.nullable().meta({ description: "the price sent (to the channel when one is named, in its currency); null while no rate is loaded or no exchange rate converts it" }),
     note: z.string().optional(),
+    baseGuests: z.number().int().optional().meta({ description: 'plans with occupancy prices only: the number of guests `final` is the price for' }),
+    byGuests: z
+      .array(
+        z.object({
+          guests: z.number().int(),
+          from: z.enum(['pushed', 'rate', 'offset', 'extra-adult']).meta({ description: "where the count's price before the pricing rules comes from" }),
+          label: z.string(),
+          ledger: money.meta({ description: 'before the pricing rules, in the property currency' }),
+          final: money.nullable().meta({ description: 'after the same rules, markup and conversion as `final`; null when not sold' }),
+        }),
+      )
+      .optional()
+      .meta({ description: "plans with occupancy prices only: each number of guests from 1 to the room type's maximum, as channels taking occupancy prices are sent it and a direct booking of that party pays per room and night" }),
+    supplements: z
+      .object({ extraAdult: money.optional(), extraChild: money.optional() })
+      .optional()
+      .meta({ description: "the plan's extra adult and child amounts as sent: markup and conversion, no pricing rules" }),
   })
   .meta({ id: 'RateExplanation' });
 

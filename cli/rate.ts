@@ -69,6 +69,15 @@ export function renderExplainTable(r: ExplainResult): string {
   lines.push(fmt(rows[rows.length - 1] as string[]) + (r.final === null ? '' : ` ${r.channel?.currency ?? r.currency}`));
   if (r.note !== undefined) lines.push(`  ${r.note}`);
   if (r.floor !== null && r.ceiling !== null) lines.push(`  bounds: floor ${r.floor}, ceiling ${r.ceiling}`);
+  if (r.byGuests !== undefined) {
+    // The same chain as above on each count's own price; the base occupancy's line is the price above.
+    lines.push('', `  per number of guests (the price above is for ${r.baseGuests ?? '?'}):`);
+    const labelWidth = Math.max(...r.byGuests.map((g) => g.label.length));
+    const ledgerWidth = Math.max(...r.byGuests.map((g) => g.ledger.length));
+    for (const g of r.byGuests) lines.push(`    ${String(g.guests).padStart(2)}  ${g.label.padEnd(labelWidth)}  ${g.ledger.padStart(ledgerWidth)}  →  ${g.final ?? 'not sold'}`);
+    if (r.supplements?.extraAdult !== undefined) lines.push(`    extra adult ${r.supplements.extraAdult}`);
+    if (r.supplements?.extraChild !== undefined) lines.push(`    extra child ${r.supplements.extraChild}`);
+  }
   if (r.notApplied.length > 0) {
     lines.push('', '  not applied:');
     for (const n of r.notApplied) lines.push(`    ${n.rule}: ${n.reason}`);

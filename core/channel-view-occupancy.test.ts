@@ -4,6 +4,7 @@ import { fxRatesOf } from './fx';
 import { applyMarkup, convertAmount, decimalPlaces, formatScaled, toScaled } from './money';
 import { baseGuests, ledgerPricesByGuests, occupancyOf } from './occupancy';
 import { priceCell, type PricingRule, type PricingRules } from './pricing';
+import { explainRate } from './rate-explain';
 import type { ChannelConfig, Property } from './property';
 import type { Weekday } from './dates';
 import { parsePropertyDocument } from './property-document';
@@ -182,6 +183,56 @@ describe('channelViewOf: occupancy prices (properties)', () => {
             expect(shown).toBe(markup ? applyMarkup(chain.final, markup, 2) : chain.final);
             expect(decimalPlaces(shown as string)).toBe(2);
           }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('rate explain: occupancy prices', () => {
+  it('shows each number of guests, where its price comes from, and what the channel is sent', () => {
+    const property = parsePropertyDocument(doc({ occupancy: FAMILY, markup: '10' }));
+    const explained = explainRate(property, { roomType: 'FAM', ratePlan: 'BAR', date: DATE, channel: 'ota' }, { rates: new Map([['BAR', '129.00']]), occupancy: { sold: 0, total: 4 }, ratesByGuests: new Map([['BAR', { '3': '150.00' }]]) }, TODAY);
+    expect(explained.final).toBe('141.90');
+    expect(explained.baseGuests).toBe(2);
+    expect(explained.byGuests).toEqual([
+      { guests: 1, from: 'offset', label: '129.00 − 20.00', ledger: '109.00', final: '119.90' },
+      { guests: 2, from: 'rate', label: 'the rate, for the base occupancy of 2', ledger: '129.00', final: '141.90' },
+      { guests: 3, from: 'pushed', label: '150.00 pushed by the PMS for 3', ledger: '150.00', final: '165.00' },
+      { guests: 4, from: 'offset', label: '129.00 +30%', ledger: '167.70', final: '184.47' },
+    ]);
+    expect(explained.supplements).toEqual({ extraAdult: '33.00', extraChild: '16.50' });
+    // A plan without occupancy prices explains as before.
+    const plain = explainRate(property, { roomType: 'DBL', ratePlan: 'RO', date: DATE }, { rates: new Map([['RO', '80.00']]), occupancy: {} }, TODAY);
+    expect(plain.byGuests).toBeUndefined();
+  });
+
+  it('per-guest finals are what channelViewOf sends, for any rules, markup and exchange rate', () => {
+    fc.assert(
+      fc.property(
+        pricingArb,
+        fc.integer({ min: 0, max: 5_000_000 }),
+        fc.dictionary(fc.constantFrom('1', '3', '4'), offsetArb),
+        fc.dictionary(fc.constantFrom('1', '3', '4'), fc.integer({ min: 0, max: 5_000_000 }).map((c) => formatScaled(BigInt(c) * 1_000_000n, 2))),
+        fc.constantFrom(undefined, '12.5', '-3'),
+        fc.constantFrom(undefined, 'GBP', 'JPY'),
+        fc.integer({ min: 0, max: 4 }),
+        (pricing, rateMinor, offsets, pushed, markup, currency, sold) => {
+          const property = parsePropertyDocument(doc({ occupancy: { base: 2, offsets, extraAdult: '30.00', extraChild: '15.00' }, ...(markup ? { markup } : {}), ...(currency ? { currency } : {}) }));
+          property.pricing = pricing;
+          const fx = fxRatesOf([
+            { from: 'EUR', to: 'GBP', validFrom: '2027-01-01', rate: '0.8563' },
+            { from: 'EUR', to: 'JPY', validFrom: '2027-01-01', rate: '161.23' },
+          ]);
+          const rate = formatScaled(BigInt(rateMinor) * 1_000_000n, 2);
+          const counts = { sold, total: 4 };
+          const [viewed] = channelViewOf(property, channel(property, 'ota'), { inventory: [{ roomType: 'FAM', date: DATE, available: 4 - sold, ...counts }], rates: [cell('FAM', 'BAR', rate, pushed)] }, 0, TODAY, fx).rates;
+          const explained = explainRate(property, { roomType: 'FAM', ratePlan: 'BAR', date: DATE, channel: 'ota' }, { rates: new Map([['BAR', rate]]), occupancy: counts, ratesByGuests: new Map([['BAR', pushed]]) }, TODAY, fx);
+          expect(explained.final).toBe(viewed?.amount);
+          const sent = Object.fromEntries((explained.byGuests ?? []).filter((g) => g.final !== null).map((g) => [g.guests, g.final]));
+          expect(sent).toEqual(viewed?.byGuests);
+          expect(explained.supplements).toEqual({ extraAdult: viewed?.extraAdult, extraChild: viewed?.extraChild });
         },
       ),
       { numRuns: 300 },

@@ -1,9 +1,10 @@
 import { daysBetween, isIsoDate, weekdayOf, type IsoDate, type Weekday } from './dates';
 import { ValidationError, type FieldError } from './errors';
 import { channelCurrency, NO_FX_RATES, type FxRates } from './fx';
-import { applyMarkup, convertAmount, currencyDecimals, toScaled } from './money';
-import { deriveRate, nightOccupancy, NO_PRICING, occupancyPercent, planLineage, priceCell, type ExplainStep, type NightCounts, type NotAppliedRule } from './pricing';
-import { findRatePlan, findRoomType, type Property, type RateAdjustment } from './property';
+import { applyMarkup, convertAmount, currencyDecimals, formatAmount, isNegativeAmount, toScaled } from './money';
+import { baseGuests, hasOccupancyPrices, ledgerPricesByGuests, occupancyOf, type AmountsByGuests } from './occupancy';
+import { deriveRate, nightOccupancy, NO_PRICING, occupancyPercent, planLineage, priceCell, type ExplainStep, type NightCounts, type NotAppliedRule, type Occupancy } from './pricing';
+import { findRatePlan, findRoomType, type ChannelConfig, type Property, type RateAdjustment } from './property';
 
 /** What to explain: one room type × rate plan × night, optionally as one channel is sent it. */
 export interface RateExplainRequest {
@@ -21,6 +22,25 @@ export interface RateExplainLedger {
   rates: ReadonlyMap<string, string | null>;
   /** The room type's counts that night; occupancy is nightOccupancy of them, as channels are priced. */
   occupancy: NightCounts;
+  /** Per-guest prices pushed with the plans' rates that night (keys "1", "2", …), where there are any. */
+  ratesByGuests?: ReadonlyMap<string, AmountsByGuests | null>;
+}
+
+/** One number of guests of a plan with occupancy prices. */
+export interface GuestPriceExplained {
+  guests: number;
+  /** Where its price before the pricing rules comes from. */
+  from: 'pushed' | 'rate' | 'offset' | 'extra-adult';
+  /** How, checkable by hand: "129.00 − 20.00" for an offset, "129.00 + 1 × 30.00" for extra adults. */
+  label: string;
+  /** Before the pricing rules, in the property currency. */
+  ledger: string;
+  /**
+   * After the same pricing rules, bound, ending, markup and conversion as `final` (whose count is
+   * the base occupancy): what channels taking occupancy prices are sent, and what a direct booking
+   * of that many guests pays per room and night. Null when not sold: a negative price, no exchange rate.
+   */
+  final: string | null;
 }
 
 /**
@@ -68,6 +88,12 @@ export interface ExplainResult {
   final: string | null;
   /** Why there is no price, when there is none. */
   note?: string;
+  /** Plans with occupancy prices only: the number of guests `final` is the price for. */
+  baseGuests?: number;
+  /** Plans with occupancy prices only: every number of guests from 1 to the room type's maximum. */
+  byGuests?: GuestPriceExplained[];
+  /** The plan's extra adult and child amounts as sent (markup and conversion, no pricing rules). */
+  supplements?: { extraAdult?: string; extraChild?: string };
 }
 
 /** Checks a request against the property; pointers name the request's fields (`/roomType`, …). */
@@ -210,7 +236,67 @@ export function explainRate(property: Property, request: RateExplainRequest, led
     });
   }
   result.final = final;
+  Object.assign(result, explainByGuests(property, request, ledger, base, channel, occupancy, result.daysBeforeArrival, fx));
   return result;
+}
+
+/**
+ * The per-guest part of an explanation: each count's ledger price (ledgerPricesByGuests, as
+ * channelViewOf has them) and where it comes from, and the same chain as the base price on it:
+ * priceCell, the channel's markup, the conversion. Nothing for a plan without occupancy prices.
+ */
+function explainByGuests(
+  property: Property,
+  request: RateExplainRequest,
+  ledger: RateExplainLedger,
+  base: string,
+  channel: ChannelConfig | undefined,
+  occupancy: Occupancy,
+  daysBeforeArrival: number,
+  fx: FxRates,
+): Pick<ExplainResult, 'baseGuests' | 'byGuests' | 'supplements'> {
+  const settings = occupancyOf(property, request.ratePlan);
+  const pushed = ledger.ratesByGuests?.get(request.ratePlan) ?? null;
+  if (!hasOccupancyPrices(settings, pushed)) return {};
+  const decimals = currencyDecimals(property.currency);
+  const maxOccupancy = findRoomType(property, request.roomType)?.maxOccupancy ?? 1;
+  const baseCount = baseGuests(settings, maxOccupancy);
+  const sellsIn = channel ? channelCurrency(property, channel) : property.currency;
+  const fxRate = sellsIn !== property.currency ? fx.rateFor(property.currency, sellsIn, request.date) : undefined;
+  const markup = channel?.markup && toScaled(channel.markup.percent) !== 0n ? channel.markup.percent : undefined;
+  const toChannel = (amount: string): string | null => {
+    const marked = markup === undefined ? amount : applyMarkup(amount, markup, decimals);
+    if (sellsIn === property.currency) return marked;
+    return fxRate ? convertAmount(marked, property.currency, sellsIn, fxRate.rate) : null;
+  };
+  const context = { date: request.date, occupancy, daysBeforeArrival, roomType: request.roomType, ratePlans: planLineage(property, request.ratePlan) };
+  const prices = ledgerPricesByGuests({ amount: base, pushed, occupancy: settings, maxOccupancy, decimals });
+  const byGuests = Object.entries(prices).map(([key, price]): GuestPriceExplained => {
+    const guests = Number(key);
+    const offset = settings?.offsets[key];
+    const [from, label]: [GuestPriceExplained['from'], string] =
+      pushed?.[key] !== undefined
+        ? ['pushed', `${price} pushed by the PMS for ${guests}`]
+        : guests === baseCount
+          ? ['rate', `the rate, for the base occupancy of ${baseCount}`]
+          : offset !== undefined
+            ? ['offset', `${base} ${adjustmentText(offset)}`]
+            : guests > baseCount && settings?.extraAdult !== undefined
+              ? ['extra-adult', `${base} + ${guests - baseCount} × ${settings.extraAdult}`]
+              : ['rate', `the rate: no price of its own for ${guests}`];
+    const final = isNegativeAmount(price) ? null : toChannel(priceCell(price, context, property.pricing ?? NO_PRICING, decimals).final);
+    return { guests, from, label, ledger: price, final };
+  });
+  const supplement = (amount: string | undefined) => (amount === undefined ? undefined : toChannel(formatAmount(amount, decimals)) ?? undefined);
+  const extraAdult = supplement(settings?.extraAdult);
+  const extraChild = supplement(settings?.extraChild);
+  return {
+    baseGuests: baseCount,
+    byGuests,
+    ...(extraAdult !== undefined || extraChild !== undefined
+      ? { supplements: { ...(extraAdult !== undefined ? { extraAdult } : {}), ...(extraChild !== undefined ? { extraChild } : {}) } }
+      : {}),
+  };
 }
 
 /** "−10%", "+12.5%", "− 5.00": a real minus sign, as a revenue manager would write it. */

@@ -22,5 +22,6 @@ export async function explainRateOf(db: DbHandle, propertyCode: string, request:
   const cell = day?.roomTypes[0];
   const rates = new Map((cell?.ratePlans ?? []).map((p) => [p.ratePlan, p.rate]));
   const fx = request.channel !== undefined ? await readFxRatesFor(db, property) : undefined;
-  return explainRate(property, request, { rates, occupancy: cell ?? {} }, todayIn(property.timezone, now), fx);
+  const ratesByGuests = new Map((cell?.ratePlans ?? []).map((p) => [p.ratePlan, p.rateByGuests]));
+  return explainRate(property, request, { rates, occupancy: cell ?? {}, ratesByGuests }, todayIn(property.timezone, now), fx);
 }
