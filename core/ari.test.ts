@@ -74,6 +74,37 @@ describe('planAriBatch', () => {
     ]);
   });
 
+  it('keeps a derived plan\'s own restrictions: the parent\'s pushes of them do not flow down, its rate still does', () => {
+    const doc = {
+      code: 'AMS01', name: 'Canal House', timezone: 'Europe/Amsterdam', currency: 'EUR',
+      roomTypes: [{ code: 'DBL', rooms: 20 }],
+      ratePlans: [
+        { code: 'RACK', roomTypes: ['DBL'] },
+        { code: 'BAR', derivedFrom: 'RACK', adjust: { percent: -10 }, ownRestrictions: ['minStay'] },
+        { code: 'NRF', derivedFrom: 'BAR', adjust: { percent: -10 } },
+      ],
+    };
+    const own = parsePropertyDocument(doc);
+    const day = { roomType: 'DBL', from: '2027-03-01', to: '2027-03-01' };
+    const { rates } = planAriBatch(own, parseAriBatch({ updates: [{ ...day, ratePlan: 'RACK', rate: '200.00', minStay: 3, stopSell: true }] }), NOW);
+    expect(rates).toEqual([
+      { ratePlan: 'RACK', roomType: 'DBL', date: '2027-03-01', amount: '200.00', minStay: 3, stopSell: true },
+      { ratePlan: 'BAR', roomType: 'DBL', date: '2027-03-01', amount: '180.00', stopSell: true },
+      // NRF inherits from BAR, which did not take RACK's minimum stay.
+      { ratePlan: 'NRF', roomType: 'DBL', date: '2027-03-01', amount: '162.00', stopSell: true },
+    ]);
+    // BAR's own push sets it and flows down to NRF; a restriction-only RACK push leaves BAR alone.
+    expect(planAriBatch(own, parseAriBatch({ updates: [{ ...day, ratePlan: 'BAR', minStay: 2 }] }), NOW).rates.map((r) => [r.ratePlan, r.minStay])).toEqual([['BAR', 2], ['NRF', 2]]);
+    expect(planAriBatch(own, parseAriBatch({ updates: [{ ...day, ratePlan: 'RACK', minStay: 5 }] }), NOW).rates.map((r) => r.ratePlan)).toEqual(['RACK']);
+    // A restriction without a plan names every plan, owners included.
+    expect(planAriBatch(own, parseAriBatch({ updates: [{ ...day, minStay: 4 }] }), NOW).rates.map((r) => [r.ratePlan, r.minStay])).toEqual([['RACK', 4], ['BAR', 4], ['NRF', 4]]);
+    // Only derived plans may keep restrictions, each once.
+    expect(errorsOf(() => parsePropertyDocument({ ...doc, ratePlans: [{ code: 'RACK', roomTypes: ['DBL'], ownRestrictions: ['minStay', 'minStay'] }] }))).toEqual([
+      { pointer: '/ratePlans/0/ownRestrictions', detail: expect.stringContaining('derived plans only') },
+      { pointer: '/ratePlans/0/ownRestrictions/1', detail: 'minStay is listed twice' },
+    ]);
+  });
+
   it('applies restrictions without a plan to every plan of the room type', () => {
     const { rates } = plan([{ roomType: 'DBL', from: '2027-03-01', to: '2027-03-01', closedToArrival: true }]);
     expect(rates.map((r) => r.ratePlan).sort()).toEqual(['BAR', 'NRF', 'NRF7', 'PKG']);

@@ -4,7 +4,7 @@ import { ValidationError, type FieldError } from './errors';
 import { currencyDecimals, decimalPlaces, formatAmount, isDecimalString, isNegativeAmount, toScaled } from './money';
 import { baseGuests, ledgerPricesByGuests, occupancyOf, type AmountsByGuests } from './occupancy';
 import { deriveRate } from './pricing';
-import { descendantsOf, findRatePlan, findRoomType, type Property } from './property';
+import { descendantsOf, findRatePlan, findRoomType, RESTRICTION_FIELDS, type Property, type RestrictionField } from './property';
 import { zodIssuesToFieldErrors } from './property-document';
 
 /** The longest range one update may cover: 3 years from its `from` date. */
@@ -173,15 +173,23 @@ export function planAriBatch(property: Property, batch: AriBatch, now: Date = ne
     // Restrictions without a plan apply to every plan sold on the room type.
     const targets = plan ? [plan] : property.ratePlans.filter((p) => p.roomTypes.includes(roomType.code));
     const withDerived = new Map<string, string | undefined>(); // plan code → its amount for this update
+    // plan code → the restrictions of this update it takes: all for a plan the update names, its
+    // parent's minus those it keeps for itself (ownRestrictions) for a plan reached by derivation.
+    const takes = new Map<string, ReadonlySet<RestrictionField>>();
+    const setRestrictions = new Set(RESTRICTION_FIELDS.filter((f) => u[f] !== undefined));
     const byGuestsOf = new Map<string, AmountsByGuests | null>(); // plan code → its per-guest prices, where it has an amount
     const amount = rate !== undefined ? formatAmount(rate, decimals) : undefined;
     const pushedByGuests = u.rateByGuests !== undefined ? normaliseByGuests(u.rateByGuests, decimals) : null;
     for (const target of targets) {
       if (withDerived.has(target.code)) continue;
       withDerived.set(target.code, amount);
+      takes.set(target.code, setRestrictions);
       byGuestsOf.set(target.code, pushedByGuests);
       for (const child of descendantsOf(property, target.code)) {
         if (!child.roomTypes.includes(roomType.code) || withDerived.has(child.code)) continue;
+        // An update without a plan names every plan of the room type: each takes all of it.
+        const fromParent = (child.derivedFrom !== undefined ? takes.get(child.derivedFrom) : undefined) ?? new Set<RestrictionField>();
+        takes.set(child.code, plan ? new Set([...fromParent].filter((f) => !child.ownRestrictions?.includes(f))) : setRestrictions);
         const parentAmount = child.derivedFrom !== undefined ? withDerived.get(child.derivedFrom) : undefined;
         if (parentAmount !== undefined && child.adjust) {
           const derived = deriveRate(parentAmount, child.adjust, decimals, child.rounding?.ending);
@@ -221,11 +229,14 @@ export function planAriBatch(property: Property, batch: AriBatch, now: Date = ne
           if (byGuests) cell.amountsByGuests = byGuests;
           else delete cell.amountsByGuests; // a later update of the batch set the rate alone
         }
-        if (u.minStay !== undefined) cell.minStay = u.minStay;
-        if (u.maxStay !== undefined) cell.maxStay = u.maxStay;
-        if (u.closedToArrival !== undefined) cell.closedToArrival = u.closedToArrival;
-        if (u.closedToDeparture !== undefined) cell.closedToDeparture = u.closedToDeparture;
-        if (u.stopSell !== undefined) cell.stopSell = u.stopSell;
+        const taken = takes.get(planCode);
+        if (u.minStay !== undefined && taken?.has('minStay')) cell.minStay = u.minStay;
+        if (u.maxStay !== undefined && taken?.has('maxStay')) cell.maxStay = u.maxStay;
+        if (u.closedToArrival !== undefined && taken?.has('closedToArrival')) cell.closedToArrival = u.closedToArrival;
+        if (u.closedToDeparture !== undefined && taken?.has('closedToDeparture')) cell.closedToDeparture = u.closedToDeparture;
+        if (u.stopSell !== undefined && taken?.has('stopSell')) cell.stopSell = u.stopSell;
+        // A plan that takes nothing of a restrictions-only update has no change from it.
+        if (planAmount === undefined && (taken?.size ?? 0) === 0 && !rates.has(key)) continue;
         rates.set(key, cell);
       }
     }

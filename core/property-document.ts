@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ValidationError, type FieldError } from './errors';
 import { isValidTimeZone } from './dates';
 import { currencyDecimals, decimalPlaces, isDecimalString, isKnownCurrency, toScaled } from './money';
-import type { ChannelConfig, OccupancyPricing, Property, RatePlan } from './property';
+import { RESTRICTION_FIELDS, type ChannelConfig, type OccupancyPricing, type Property, type RatePlan } from './property';
 import { baseGuests, DEFAULT_BASE_GUESTS } from './occupancy';
 import { checkPricing, pricingDocumentSchema, toPricingRules } from './pricing-document';
 import { endingProblem } from './pricing';
@@ -49,6 +49,8 @@ export const propertyDocumentSchema = z.object({
           })
           .strict()
           .optional(),
+        /** Derived plans only: restrictions the plan keeps; the parent's pushes of them do not flow down. */
+        ownRestrictions: z.array(z.enum(RESTRICTION_FIELDS)).max(RESTRICTION_FIELDS.length).optional(),
       }),
     )
     .default([]),
@@ -124,6 +126,14 @@ export function parsePropertyDocument(input: unknown): Property {
     } else if (p.adjust) {
       errors.push({ pointer: `/ratePlans/${i}/adjust`, detail: 'adjust needs derivedFrom' });
     }
+    if (p.ownRestrictions !== undefined) {
+      if (p.derivedFrom === undefined) errors.push({ pointer: `/ratePlans/${i}/ownRestrictions`, detail: 'ownRestrictions applies to derived plans only: a plan without a parent inherits nothing' });
+      const seen = new Set<string>();
+      p.ownRestrictions.forEach((f, k) => {
+        if (seen.has(f)) errors.push({ pointer: `/ratePlans/${i}/ownRestrictions/${k}`, detail: `${f} is listed twice` });
+        seen.add(f);
+      });
+    }
     if (p.rounding) {
       // A root plan's rate is what the PMS pushed; rounding it here would change it behind the PMS's back.
       const problem = p.derivedFrom === undefined ? 'rounding applies to derived plans only (pricing.rounding rounds every price)' : endingProblem(p.rounding.ending, decimals);
@@ -164,6 +174,7 @@ export function parsePropertyDocument(input: unknown): Property {
     ...(p.adjust ? { adjust: p.adjust } : {}),
     ...(p.rounding ? { rounding: { ending: p.rounding.ending } } : {}),
     ...(p.occupancy ? { occupancy: toOccupancyPricing(p.occupancy) } : {}),
+    ...(p.ownRestrictions !== undefined && p.ownRestrictions.length > 0 ? { ownRestrictions: [...p.ownRestrictions] } : {}),
   }));
   const channels: ChannelConfig[] = doc.channels.map((c) => ({
     code: c.code,

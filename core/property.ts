@@ -35,7 +35,16 @@ export interface RatePlan {
   rounding?: { ending: string };
   /** Prices per number of guests derived from the rate; derived plans without their own inherit the parent's. */
   occupancy?: OccupancyPricing;
+  /**
+   * Derived plans only: restrictions the plan keeps for itself. A parent's push of one of these does
+   * not flow down to this plan (nor to plans derived from it); the plan's own pushes set it.
+   */
+  ownRestrictions?: RestrictionField[];
 }
+
+/** The restrictions of a rate cell, as ARI updates name them. */
+export const RESTRICTION_FIELDS = ['minStay', 'maxStay', 'closedToArrival', 'closedToDeparture', 'stopSell'] as const;
+export type RestrictionField = (typeof RESTRICTION_FIELDS)[number];
 
 /**
  * How a plan's price depends on the number of guests. The plan's rate is the price for `base`
