@@ -48,6 +48,12 @@ describe('priceStay with occupancy prices', () => {
     expect(priced).toEqual({ total: '655.60', errors: [] });
   });
 
+  it('a stay that does not say how many adults pays the rate (the base occupancy), not the 1-guest price', () => {
+    const unsaid = roomStaySchema.parse({ roomType: 'FAM', ratePlan: 'BAR', checkIn: '2027-06-01', checkOut: '2027-06-03' });
+    expect(unsaid.adults).toBeUndefined();
+    expect(priceStay(unsaid, cells('2027-06-01', 2, '129.00'), 2, '/roomStays/0', directBookingPricer(property(FAMILY), TODAY))).toEqual({ total: '258.00', errors: [] });
+  });
+
   it('without occupancy prices every party pays the room price, as before', () => {
     const priced = priceStay(stay(3, 1), cells('2027-06-01', 2, '129.00'), 2, '/roomStays/0', directBookingPricer(property(), TODAY));
     expect(priced).toEqual({ total: '258.00', errors: [] });

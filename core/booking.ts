@@ -39,7 +39,9 @@ export const roomStaySchema = z
     checkIn: isoDate,
     checkOut: isoDate,
     rooms: z.number().int().min(1).max(50).default(1),
-    adults: z.number().int().min(1).max(20).default(1),
+    // No default: a party left unsaid pays the room's rate (the plan's base occupancy), not the
+    // cheaper 1-guest price of a plan with occupancy prices.
+    adults: z.number().int().min(1).max(20).optional(),
     children: z.number().int().min(0).max(20).default(0),
   })
   .strict();
@@ -158,9 +160,10 @@ export function priceStay(
       errors.push({ pointer: `${at}/ratePlan`, detail: `${stay.ratePlan} is closed (stop-sell) on ${d}` });
       break;
     }
-    const night = price({ roomType: stay.roomType, ratePlan: stay.ratePlan, date: d, amount: cell.rate, amountsByGuests: cell.rateByGuests }, cell.occupancy, { adults: stay.adults, children: stay.children });
+    const party = stay.adults !== undefined ? { adults: stay.adults, children: stay.children } : undefined;
+    const night = price({ roomType: stay.roomType, ratePlan: stay.ratePlan, date: d, amount: cell.rate, amountsByGuests: cell.rateByGuests }, cell.occupancy, party);
     if (night === undefined) {
-      errors.push({ pointer: `${at}/adults`, detail: `${stay.ratePlan} has no price for ${stay.adults + stay.children} guests on ${d}` });
+      errors.push({ pointer: `${at}/adults`, detail: `${stay.ratePlan} has no price for ${(stay.adults ?? 1) + stay.children} guests on ${d}` });
       break;
     }
     sum += toScaled(night);
@@ -185,7 +188,7 @@ export function checkStays(property: Property, stays: RoomStay[], today: IsoDate
     if (s.checkOut <= s.checkIn) errors.push({ pointer: `${at}/checkOut`, detail: 'must be after checkIn' });
     else if (daysBetween(s.checkIn, s.checkOut) > 90) errors.push({ pointer: `${at}/checkOut`, detail: 'a stay may last at most 90 nights' });
     if (s.checkIn < today) errors.push({ pointer: `${at}/checkIn`, detail: `${s.checkIn} is in the past (today is ${today} at the property)` });
-    if (roomType && s.adults + s.children > roomType.maxOccupancy) {
+    if (roomType && (s.adults ?? 1) + s.children > roomType.maxOccupancy) {
       errors.push({ pointer: `${at}/adults`, detail: `${roomType.code} sleeps at most ${roomType.maxOccupancy}` });
     }
   });
