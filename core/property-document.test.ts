@@ -50,6 +50,8 @@ describe('parsePropertyDocument', () => {
   it.each([
     [{ timezone: 'Mars/Olympus' }, '/timezone'],
     [{ currency: 'EURO' }, '/currency'],
+    [{ currency: 'CLF' }, '/currency'],
+    [{ channels: [{ code: 'x', type: 'ota-xml', currency: 'UYW' }] }, '/channels/0/currency'],
     [{ roomTypes: [{ code: 'DBL', rooms: -1 }] }, '/roomTypes/0/rooms'],
     [{ roomTypes: [] }, '/roomTypes'],
     [{ ratePlans: [{ code: 'BAR', roomTypes: ['QUAD'] }] }, '/ratePlans/0/roomTypes/0'],

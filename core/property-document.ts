@@ -14,11 +14,24 @@ const adjustSchema = z.union([z.object({ percent: decimalString }).strict(), z.o
 
 export const channelTypes = ['ota-xml', 'alpinebits', 'gds', 'direct', 'ical', 'pms'] as const;
 
+/**
+ * A currency hotels can sell in: ISO 4217 with at most 3 decimals. Accounting units such as CLF and
+ * UYW have 4, which OpenTravel and AlpineBits amounts cannot carry; refused here rather than at
+ * delivery, where the message could only fail.
+ */
+const sellableCurrency = (example: string) =>
+  z
+    .string()
+    .refine(isKnownCurrency, `must be an ISO 4217 currency code such as ${example}`)
+    .superRefine((c, ctx) => {
+      if (isKnownCurrency(c) && currencyDecimals(c) > 3) ctx.addIssue({ code: 'custom', message: `${c} has ${currencyDecimals(c)} decimals; channels carry amounts with at most 3` });
+    });
+
 export const propertyDocumentSchema = z.object({
   code,
   name: z.string().min(1).max(200),
   timezone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Amsterdam'),
-  currency: z.string().refine(isKnownCurrency, 'must be an ISO 4217 currency code such as EUR'),
+  currency: sellableCurrency('EUR'),
   roomTypes: z
     .array(
       z.object({
@@ -68,7 +81,7 @@ export const propertyDocumentSchema = z.object({
         buffer: z.object({ rooms: z.number().int().min(0).max(10_000) }).default({ rooms: 0 }),
         markup: z.object({ percent: decimalString }).strict().optional(),
         /** The currency the channel sells in, when not the property's: prices are converted at the loaded exchange rates. */
-        currency: z.string().refine(isKnownCurrency, 'must be an ISO 4217 currency code such as GBP').optional(),
+        currency: sellableCurrency('GBP').optional(),
         settings: z.record(z.string(), z.unknown()).optional(),
       }),
     )
