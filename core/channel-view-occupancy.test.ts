@@ -62,7 +62,7 @@ const slice = (rates: LedgerRateCell[]): LedgerSlice => ({
 const channel = (property: Property, code: string) => property.channels.find((c) => c.code === code) as ChannelConfig;
 
 describe('channelViewOf: occupancy prices', () => {
-  it('prices every number of guests up to the room type maximum for channels that take them; the others get the base price only', () => {
+  it('prices every number of guests up to the room type maximum for channels that take them, the booking engine included', () => {
     const property = parsePropertyDocument(doc({ occupancy: FAMILY }));
     const ledger = slice([cell('FAM', 'BAR', '129.00'), cell('DBL', 'BAR', '99.00'), cell('FAM', 'NRF', '116.10'), cell('DBL', 'RO', '80.00')]);
     const ota = channelViewOf(property, channel(property, 'ota'), ledger, 0, TODAY);
@@ -74,9 +74,12 @@ describe('channelViewOf: occupancy prices', () => {
       // No occupancy settings, nothing pushed per guest: a room's price whoever stays, as before.
       cell('DBL', 'RO', '80.00'),
     ]);
+    // The booking engine shows the searching party's price, which a direct booking is charged.
     const web = channelViewOf(property, channel(property, 'web'), ledger, 0, TODAY);
-    expect(web.rates.every((c) => c.byGuests === undefined && c.extraChild === undefined)).toBe(true);
-    expect(web.rates.map((c) => c.amount)).toEqual(['129.00', '99.00']);
+    expect(web.rates.map((c) => [c.amount, c.byGuests])).toEqual([
+      ['129.00', { 1: '109.00', 2: '129.00', 3: '154.00', 4: '167.70' }],
+      ['99.00', { 1: '79.00', 2: '99.00' }],
+    ]);
   });
 
   it('takes the per-guest prices the PMS pushed, even on a plan without occupancy settings', () => {

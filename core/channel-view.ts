@@ -120,11 +120,12 @@ export function channelViewOf(
 
 /**
  * Channel types whose messages carry a price per number of guests: OpenTravel BaseByGuestAmts per
- * NumberOfGuests (OTAs, and GDS switches, which take the same RateAmountNotif) and AlpineBits
- * RatePlans. The others (direct JSON, iCal, a PMS) take one price, the base occupancy's.
+ * NumberOfGuests (OTAs, and GDS switches, which take the same RateAmountNotif), AlpineBits
+ * RatePlans, and the hotel's booking engine (direct JSON `rateByGuests`: it shows the searching
+ * party's price, which a direct booking is charged). The others (iCal, a PMS) take one price.
  */
 export function occupancyPricedChannel(channel: Pick<ChannelConfig, 'type'>): boolean {
-  return channel.type === 'ota-xml' || channel.type === 'gds' || channel.type === 'alpinebits';
+  return channel.type === 'ota-xml' || channel.type === 'gds' || channel.type === 'alpinebits' || channel.type === 'direct';
 }
 
 export interface OccupancyPrices {

@@ -25,6 +25,10 @@ export interface DirectAriPayload {
     closedToArrival: boolean;
     closedToDeparture: boolean;
     stopSell: boolean;
+    /** Plans with occupancy prices: the price per number of guests ("1": "99.00"), the base's equal to `rate`. */
+    rateByGuests?: Record<string, string>;
+    extraAdult?: string;
+    extraChild?: string;
   }>;
 }
 
@@ -46,7 +50,18 @@ export function renderDirectPayload(context: ChannelContext, changes: ChannelVie
   const rates = compressRuns(
     changes.rates,
     (c) => `${c.roomType}|${c.ratePlan}`,
-    (c) => ({ rate: c.amount, minStay: c.minStay, maxStay: c.maxStay, closedToArrival: c.closedToArrival, closedToDeparture: c.closedToDeparture, stopSell: c.stopSell }),
+    (c) => ({
+      rate: c.amount,
+      minStay: c.minStay,
+      maxStay: c.maxStay,
+      closedToArrival: c.closedToArrival,
+      closedToDeparture: c.closedToDeparture,
+      stopSell: c.stopSell,
+      // The booking engine shows the price of the party searching; a direct booking is charged it.
+      ...(c.byGuests ? { rateByGuests: Object.fromEntries(Object.entries(c.byGuests).map(([g, a]) => [String(g), a])) } : {}),
+      ...(c.byGuests && c.extraAdult ? { extraAdult: c.extraAdult } : {}),
+      ...(c.byGuests && c.extraChild ? { extraChild: c.extraChild } : {}),
+    }),
     (d) => addDays(d, 1),
   ).map((run) => ({
     roomType: channel.roomTypes[run.sample.roomType] as string,
@@ -117,7 +132,20 @@ export function parseDirectView(channel: ChannelConfig, payload: DirectAriPayloa
     if (!rt || !rp) continue;
     for (let d = r.from; d <= r.to; d = addDays(d, 1)) {
       if (d < range.from || d > range.to) continue;
-      view.rates.push({ roomType: rt, ratePlan: rp, date: d, amount: r.rate, minStay: r.minStay, maxStay: r.maxStay, closedToArrival: r.closedToArrival, closedToDeparture: r.closedToDeparture, stopSell: r.stopSell });
+      view.rates.push({
+        roomType: rt,
+        ratePlan: rp,
+        date: d,
+        amount: r.rate,
+        minStay: r.minStay,
+        maxStay: r.maxStay,
+        closedToArrival: r.closedToArrival,
+        closedToDeparture: r.closedToDeparture,
+        stopSell: r.stopSell,
+        ...(r.rateByGuests ? { byGuests: Object.fromEntries(Object.entries(r.rateByGuests).map(([g, a]) => [Number(g), a])) } : {}),
+        ...(r.rateByGuests && r.extraAdult ? { extraAdult: r.extraAdult } : {}),
+        ...(r.rateByGuests && r.extraChild ? { extraChild: r.extraChild } : {}),
+      });
     }
   }
   return view;

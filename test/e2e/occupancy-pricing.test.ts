@@ -22,8 +22,8 @@ const OCCUPANCY = { base: 2, offsets: { '1': { amount: '-20.00' }, '3': { amount
 /**
  * Issue 7 (occupancy pricing): a plan's occupancy settings and per-guest prices a PMS pushed reach
  * the OTA as one BaseByGuestAmt per NumberOfGuests, through the same pricing rules and markup as
- * the base price, exactly as `rate explain` shows them; the GDS takes them too, the booking engine
- * the base price only; a direct booking pays for its party; reconciliation sees a per-guest price
+ * the base price, exactly as `rate explain` shows them; the GDS and the booking engine take them
+ * too; a direct booking pays for its party; reconciliation sees a per-guest price
  * the channel lost.
  */
 describe('occupancy prices reach the channels and direct bookings', () => {
@@ -102,10 +102,13 @@ describe('occupancy prices reach the channels and direct bookings', () => {
     expect([held('5001', FROM).extraAdult, held('5001', FROM).extraChild]).toEqual(['33.00', '16.50']);
     // The derived plan applies its parent's occupancy settings to its own rate (129.00 − 15 % = 109.65).
     expect((await explained('NRF', FROM)).byGuests?.map((g) => g.ledger)).toEqual(['89.65', '109.65', '134.65', '142.55']);
-    // The GDS loads them for DBL (two guests at most); the booking engine takes one price.
+    // The GDS loads them for DBL (two guests at most); the booking engine gets them too, to show the
+    // searching party the price a direct booking is charged (no markup on it here).
     expect(channels.gds.store.rates.get(`A1D|RAC|${FROM}`)?.rateByGuests).toEqual({ '1': '78.99', '2': '98.99' });
     expect(channels.direct.store.rates.get(`fam|flex|${FROM}`)).toMatchObject({ rate: '128.99' });
-    expect(channels.direct.store.rates.get(`fam|flex|${FROM}`)?.rateByGuests).toBeUndefined();
+    const engine = await explained('BAR', FROM, 'web');
+    expect(channels.direct.store.rates.get(`fam|flex|${FROM}`)?.rateByGuests).toEqual(Object.fromEntries((engine.byGuests ?? []).map((g) => [String(g.guests), g.final])));
+    expect(channels.direct.store.rates.get(`fam|flex|${FROM}`)?.rateByGuests?.['2']).toBe('128.99');
   });
 
   it('a direct booking is charged the price for its party: 3 adults the 3-guest price, 2 adults + 1 child the double and one child amount', async () => {
