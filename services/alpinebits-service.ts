@@ -86,6 +86,7 @@ import {
   pullPage,
   pulledBookingOf,
   recordPulled,
+  refusalReason,
   requireOwnHotel,
   type PullConfirmation,
   type PullRefusal,
@@ -396,18 +397,7 @@ async function freeRooms(
   const root = parseRequest(xml, FREE_ROOMS_ROOT, maxBytes);
   const warnings: AlpineBitsWarning[] = [];
   let propertyCode: string | undefined;
-  const respond = (errors: AlpineBitsError[], result?: AriResult): AlpineBitsAnswer => {
-    const shown = errors.length > 0 ? [] : capWarnings(warnings);
-    return {
-      kind: 'xml',
-      httpStatus: 200,
-      action,
-      xml: renderAlpineBitsResponse({ root: FREE_ROOMS_RS, errors, warnings: shown }, now ? () => now : undefined),
-      status: errors.length > 0 ? 'errors' : shown.length > 0 ? 'warnings' : 'success',
-      ...(propertyCode !== undefined ? { propertyCode } : {}),
-      ...(result ? { result } : {}),
-    };
-  };
+  const respond = (errors: AlpineBitsError[], result?: AriResult): AlpineBitsAnswer => notifAnswer(FREE_ROOMS_RS, action, now, errors, warnings, { propertyCode, result });
 
   try {
     if (root.namespace !== OTA_NAMESPACE) {
@@ -557,18 +547,7 @@ async function ratePlans(db: Db, xml: string, principal: ApiKeyPrincipal, action
   const now = options.now;
   const warnings: AlpineBitsWarning[] = [];
   let propertyCode: string | undefined;
-  const respond = (errors: AlpineBitsError[], result?: AriResult): AlpineBitsAnswer => {
-    const shown = errors.length > 0 ? [] : capWarnings(warnings);
-    return {
-      kind: 'xml',
-      httpStatus: 200,
-      action,
-      xml: renderAlpineBitsResponse({ root: RATE_PLANS_RS, errors, warnings: shown }, now ? () => now : undefined),
-      status: errors.length > 0 ? 'errors' : shown.length > 0 ? 'warnings' : 'success',
-      ...(propertyCode !== undefined ? { propertyCode } : {}),
-      ...(result ? { result } : {}),
-    };
-  };
+  const respond = (errors: AlpineBitsError[], result?: AriResult): AlpineBitsAnswer => notifAnswer(RATE_PLANS_RS, action, now, errors, warnings, { propertyCode, result });
 
   try {
     if (root.namespace !== OTA_NAMESPACE) warnings.push({ type: ADVISORY, text: `${root.name} is not in the OpenTravel namespace ${OTA_NAMESPACE}; read as if it were` });
@@ -721,17 +700,7 @@ function partnerCodes(property: Property, channel: ChannelConfig | undefined, ki
 async function inventory(db: Db, xml: string, principal: ApiKeyPrincipal, action: string, maxBytes: number, options: AlpineBitsOptions): Promise<AlpineBitsAnswer> {
   const root = parseRequest(xml, INVENTORY_ROOT, maxBytes);
   const warnings: AlpineBitsWarning[] = [];
-  const respond = (errors: AlpineBitsError[]): AlpineBitsAnswer => {
-    const shown = errors.length > 0 ? [] : capWarnings(warnings);
-    return {
-      kind: 'xml',
-      httpStatus: 200,
-      action,
-      propertyCode: principal.propertyCode,
-      xml: renderAlpineBitsResponse({ root: INVENTORY_RS, errors, warnings: shown }, options.now ? () => options.now as Date : undefined),
-      status: errors.length > 0 ? 'errors' : shown.length > 0 ? 'warnings' : 'success',
-    };
-  };
+  const respond = (errors: AlpineBitsError[]): AlpineBitsAnswer => notifAnswer(INVENTORY_RS, action, options.now, errors, warnings, { propertyCode: principal.propertyCode });
   try {
     if (root.namespace !== OTA_NAMESPACE) warnings.push({ type: ADVISORY, text: `${root.name} is not in the OpenTravel namespace ${OTA_NAMESPACE}; read as if it were` });
     const message = readInventory(root);
@@ -1088,7 +1057,7 @@ async function acknowledgeGuestRequests(db: Db, xml: string, principal: ApiKeyPr
         warnings.push({ type: '3', ...(notice.recordId !== undefined ? { recordId: notice.recordId } : {}), text: `a refusal of ${notice.recordId ?? 'no RecordID'} does not name a request Tidewater sends; ignored` });
         continue;
       }
-      refused.set(bookingId, { label: notice.recordId as string, reason: [notice.code, notice.text ?? notice.shortText].filter((p) => p !== undefined && p !== '').join(': ').slice(0, 500) });
+      refused.set(bookingId, { label: notice.recordId as string, reason: refusalReason(notice) });
     }
 
     const result = await acknowledgePulled(db, { principal, stored, via: 'alpinebits', confirmed, refused });
@@ -1139,6 +1108,30 @@ function unknownHotel(hotelCode: string, container: XmlElement): XmlMessageError
 function alpineBitsError(notice: OtaNotice): AlpineBitsError {
   const code = notice.code !== undefined && /^[1-9]\d*$/.test(notice.code) ? Number(notice.code) : undefined;
   return { type: APPLICATION_ERROR, ...(code !== undefined ? { code } : {}), text: notice.text ?? notice.shortText ?? 'the request was not processed' };
+}
+
+/**
+ * The answer to a notification a PMS pushes (FreeRooms, RatePlans, Inventory): its RS with Errors,
+ * or Success with the warnings collected (capped); warnings are not shown beside errors.
+ */
+function notifAnswer(
+  root: string,
+  action: string,
+  now: Date | undefined,
+  errors: AlpineBitsError[],
+  warnings: AlpineBitsWarning[],
+  about: { propertyCode?: string | undefined; result?: AriResult | undefined },
+): AlpineBitsAnswer {
+  const shown = errors.length > 0 ? [] : capWarnings(warnings);
+  return {
+    kind: 'xml',
+    httpStatus: 200,
+    action,
+    xml: renderAlpineBitsResponse({ root, errors, warnings: shown }, now ? () => now : undefined),
+    status: errors.length > 0 ? 'errors' : shown.length > 0 ? 'warnings' : 'success',
+    ...(about.propertyCode !== undefined ? { propertyCode: about.propertyCode } : {}),
+    ...(about.result ? { result: about.result } : {}),
+  };
 }
 
 function capWarnings(warnings: AlpineBitsWarning[]): AlpineBitsWarning[] {

@@ -14,7 +14,7 @@ export type ChannelSideSource = 'channel' | 'acknowledged';
 /**
  * What a channel shows, from the same sources as reconciliation: the channel's own view where it
  * offers one (its connector's readAri, or a JSON export at settings.viewEndpoint), else what it
- * last acknowledged. Kept in step with reconcile-service's channelSide, which predates it.
+ * last acknowledged. Reconciliation and rate parity both read channels through it.
  */
 export async function readChannelSide(
   db: Db,

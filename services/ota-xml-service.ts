@@ -37,6 +37,7 @@ import {
   pullPage,
   pulledBookingOf,
   recordPulled,
+  refusalReason,
   requireOwnHotel,
   type PullConfirmation,
   type PullCursor,
@@ -782,7 +783,7 @@ async function handleNotifReport(request: PullRequest): Promise<OtaXmlAnswer> {
         warnings.push({ type: '3', ...(notice.recordId !== undefined ? { recordId: notice.recordId } : {}), text: `a refusal of ${notice.recordId ?? 'no RecordID'} does not name a reservation Tidewater sends; ignored` });
         continue;
       }
-      refused.set(bookingId, { label: notice.recordId as string, reason: [notice.code, notice.text ?? notice.shortText].filter((p) => p !== undefined && p !== '').join(': ').slice(0, 500) });
+      refused.set(bookingId, { label: notice.recordId as string, reason: refusalReason(notice) });
     }
   }
   const result = await acknowledgePulled(db, { principal, stored, via: 'opentravel', confirmed, refused });

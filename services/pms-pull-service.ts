@@ -41,6 +41,7 @@ import {
 import type { StoredProperty } from '../db/properties-repo';
 import { XmlMessageError } from '../mappers/xml/errors';
 import type { XmlElement } from '../mappers/xml/parse';
+import type { OtaNotice } from '../mappers/opentravel/response';
 
 export type { PullCursor, PullScope, PullStatus, PullWindow } from '../db/pms-pull-repo';
 
@@ -260,6 +261,14 @@ export interface PullRefusal {
   label: string;
   /** The client's code and text, as one line (may quote the guest: kept in booking_events only). */
   reason: string;
+}
+
+/** A refusal in a NotifReportRQ as PullRefusal.reason: `code: text`, at most 500 characters. */
+export function refusalReason(notice: Pick<OtaNotice, 'code' | 'text' | 'shortText'>): string {
+  return [notice.code, notice.text ?? notice.shortText]
+    .filter((p) => p !== undefined && p !== '')
+    .join(': ')
+    .slice(0, 500);
 }
 
 export interface PullAcknowledgementResult {

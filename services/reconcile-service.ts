@@ -1,5 +1,5 @@
 import { findBookingDrift, type BookingFinding, type ReconciledBooking } from '../core/booking-reconcile';
-import { channelViewOf, type ChannelView } from '../core/channel-view';
+import { channelViewOf } from '../core/channel-view';
 import { addDays, daysBetween, todayIn, type IsoDate } from '../core/dates';
 import { ValidationError } from '../core/errors';
 import { findSoldDrift, type SoldFinding } from '../core/pms-reconcile';
@@ -11,15 +11,15 @@ import { pendingDeliveries } from '../db/deliveries-repo';
 import { readLedgerSpans } from '../db/ledger-view-repo';
 import type { StoredProperty } from '../db/properties-repo';
 import { queuePmsRedelivery, readChannelBookings, readHubSoldCounts } from '../db/reconcile-repo';
-import { markChannelsDirty, readAckedView, relayOutboxBatch } from '../db/sync-repo';
+import { markChannelsDirty, relayOutboxBatch } from '../db/sync-repo';
 import { readFxRatesFor } from '../db/fx-repo';
-import { channelCurrency, type MissingExchangeRate } from '../core/fx';
-import { currencyDecimals } from '../core/money';
+import type { MissingExchangeRate } from '../core/fx';
 import { builtInConnectors } from '../connectors';
-import { readJsonView, UNMAPPED } from '../connectors/shared/json-view';
+import { UNMAPPED } from '../connectors/shared/json-view';
 import type { ChannelConnector } from '../connectors/types';
 import type { BookingDeps } from './booking-service';
 import { applyChannelReservations } from './channel-reservation-service';
+import { readChannelSide } from './channel-side';
 import { parseSafetyBuffer } from '../queues/channel-health';
 import { createDistributionMetrics } from '../queues/metrics';
 import { ChannelPacer } from '../queues/rate-limiter';
@@ -131,7 +131,7 @@ export async function reconcileProperty(db: Db, propertyCode: string, options: R
     const connector = connectors.get(channel.type);
     let drift: ChannelDrift;
     try {
-      const { view, source } = await channelSide(db, stored, channel, connector, spans, { from, to });
+      const { view, source } = await readChannelSide(db, stored, channel, connector, { from, to });
       drift = { channel: channel.code, type: channel.type, source, cellsChecked: expected.inventory.length + expected.rates.length, findings: findDrift(expected, view, carries), bookingFindings: [], pmsFindings: [] };
     } catch (error) {
       drift = { channel: channel.code, type: channel.type, source: 'channel', cellsChecked: 0, findings: [], error: (error as Error).message, bookingFindings: [], pmsFindings: [] };
@@ -247,24 +247,6 @@ function tidewaterCode(mapping: Record<string, string>, code: string, isOwn: (co
   const mapped = Object.entries(mapping).filter(([, theirs]) => theirs === code);
   if (mapped.length === 1) return (mapped[0] as [string, string])[0];
   return isOwn(code) ? code : UNMAPPED + code;
-}
-
-async function channelSide(
-  db: Db,
-  stored: StoredProperty,
-  channel: ChannelConfig,
-  connector: ChannelConnector | undefined,
-  spans: Array<{ roomTypeId: number; from: string; to: string }>,
-  range: { from: string; to: string },
-): Promise<{ view: ChannelView; source: 'channel' | 'acknowledged' }> {
-  if (connector?.readAri) return { view: await connector.readAri({ property: stored.property, channel }, range), source: 'channel' };
-  if (typeof channel.settings?.viewEndpoint === 'string') return { view: await readJsonView(channel, range), source: 'channel' };
-  const channelId = stored.channelIds.get(channel.code) as number;
-  const codes = {
-    roomType: new Map([...stored.roomTypeIds].map(([code, id]) => [id, code])),
-    ratePlan: new Map([...stored.ratePlanIds].map(([code, id]) => [id, code])),
-  };
-  return { view: await readAckedView(db, channelId, spans, codes, currencyDecimals(channelCurrency(stored.property, channel))), source: 'acknowledged' };
 }
 
 function missingRateSummary(m: MissingExchangeRate): NonNullable<ChannelDrift['missingExchangeRate']> {
