@@ -1,3 +1,4 @@
+import type { GenericXmlNode } from '../xml/generic-tree';
 import { parseXml, errorAt, type ParseXmlOptions, type XmlElement } from '../xml/parse';
 import type { XmlStandard } from './common';
 import { HOTEL_AVAIL_NOTIF_RQ, readHotelAvailNotif } from './hotel-avail-notif';
@@ -23,13 +24,11 @@ export { detectStandard } from './standard';
 export { XmlMessageError, type XmlProblem, type XmlWarning } from '../xml/errors';
 export { parseXml, type XmlElement, type ParseXmlOptions } from '../xml/parse';
 
-/** A message we have no mapper for yet, as a plain tree: every element, attribute and text kept. */
-export interface GenericXmlNode {
-  name: string;
-  attributes?: Record<string, string>;
-  text?: string;
-  children?: GenericXmlNode[];
-}
+/**
+ * A message we have no mapper for yet, as a plain tree: every element, attribute and text kept.
+ * Declared beside its writer (mappers/xml/generic-tree), which turns it back into XML.
+ */
+export type { GenericXmlNode };
 
 export type InspectKind =
   | 'hotel-avail-notif'

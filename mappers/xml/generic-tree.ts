@@ -15,10 +15,7 @@
  */
 import { ValidationError, type FieldError } from '../../core/errors';
 
-/**
- * Structurally the same as the `GenericXmlNode` mappers/opentravel prints; declared here so the
- * XML layer does not depend on the OpenTravel mappers.
- */
+/** One element of the generic tree `xml inspect` prints for any message (mappers/opentravel re-exports it). */
 export interface GenericXmlNode {
   name: string;
   attributes?: Record<string, string>;
