@@ -1,24 +1,23 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { isIsoDate, WEEKDAYS } from '../core/dates';
+import { WEEKDAYS } from '../core/dates';
 import { ValidationError } from '../core/errors';
 import { PRICING_RULE_KINDS } from '../core/pricing';
 import type { ExplainResult } from '../core/rate-explain';
 import type { Db } from '../db/connection';
 import { explainRateOf } from '../services/rate-explain-service';
 import { authorize } from './auth';
-import { parseQuery } from './schemas';
-
-const calendarDate = z.string().refine(isIsoDate, 'must be a date in YYYY-MM-DD form');
+import type { Expect, SameShape } from './response-schemas';
+import { isoDate, parseQuery } from './schemas';
 
 /** Query of GET /v1/properties/{code}/rates/explain; errors point at `/query/<name>`. */
 export const rateExplainQuerySchema = z
   .object({
     roomType: z.string().min(1).meta({ description: 'room type code', example: 'DBL' }),
     ratePlan: z.string().min(1).meta({ description: 'rate plan code', example: 'NRF' }),
-    date: calendarDate.meta({ description: 'the night, YYYY-MM-DD in the property time zone', example: '2027-03-05' }),
+    date: isoDate.meta({ description: 'the night, YYYY-MM-DD in the property time zone', example: '2027-03-05' }),
     channel: z.string().min(1).optional().meta({ description: "explain the price as this channel is sent it (its markup and codes)" }),
-    asOf: calendarDate
+    asOf: isoDate
       .optional()
       .meta({ description: 'judge the booking window from this day; today in the property time zone when absent', example: '2027-02-01' }),
   })
@@ -102,8 +101,6 @@ export const rateExplainResultSchema = z
   .meta({ id: 'RateExplanation' });
 
 /** Fails to compile when ExplainResult and its documented schema part ways. */
-type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Expect<T extends true> = T;
 export type RateExplainMatchesItsSchema = Expect<SameShape<ExplainResult, z.input<typeof rateExplainResultSchema>>>;
 
 export function ratesRouter(db: Db): Router {

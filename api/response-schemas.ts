@@ -17,8 +17,8 @@ import type { ReadyChecks } from './health-router';
 import type { Problem } from './problem';
 
 /** For compile-time checks that a hand-built answer type and its documented schema are the same. */
-type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Expect<T extends true> = T;
+export type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type Expect<T extends true> = T;
 
 const calendarDate = z.iso.date().meta({ description: 'a calendar day at the property, YYYY-MM-DD' });
 const money = z

@@ -4,7 +4,7 @@ import { ValidationError } from '../core/errors';
 import { zodIssuesToFieldErrors } from '../core/property-document';
 
 // `format` only tells the OpenAPI document what the refinement checks; validation stays the refinement.
-const isoDate = z.string().refine(isIsoDate, 'must be a date in YYYY-MM-DD form').meta({ format: 'date' });
+export const isoDate = z.string().refine(isIsoDate, 'must be a date in YYYY-MM-DD form').meta({ format: 'date' });
 
 export const ledgerViewQuerySchema = z
   .object({
